@@ -1,0 +1,846 @@
+//! The built-in world: the course's data spine.
+//!
+//! Every chapter trains on text about a small fictional world, generated here from a seed. Because we
+//! wrote the world, we know every fact in it, so we can measure what a model has learned: language
+//! (perplexity on the text) and knowledge (can it complete "Ada Toko was born in" with " Lumen"?).
+//!
+//! The world is a list of [`Person`]s. Each person has eight facts ([`Relation`]s): birth city, home
+//! city, job, pet kind, pet name, birth year, birth month and best friend. Each fact can be said in
+//! [`MAX_DIVERSITY`] different ways (paraphrase templates). The corpus is made of documents about
+//! people, biographies that list all their facts and short stories that weave a few facts into a
+//! narrative; [`WorldConfig::diversity`] says how many of the paraphrases the corpus may use.
+//!
+//! Everything is deterministic. One ChaCha8 generator, seeded with [`WorldConfig::seed`], is split
+//! into independent streams: stream 0 builds the world, stream 1 orders the documents, and stream
+//! `2 + i` writes the documents about person `i`. So a person's documents are the same whether the
+//! corpus holds everyone or only a few people ([`World::corpus_for`]).
+
+use std::collections::HashSet;
+
+use anyhow::{Result, bail};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// How many paraphrase templates each relation has; the largest allowed `diversity`.
+pub const MAX_DIVERSITY: usize = 8;
+
+/// The largest world we agree to build: a million people is about a gigabyte of text.
+pub const MAX_PEOPLE: usize = 1_000_000;
+
+/// The most documents we write about one person.
+pub const MAX_DOCS_PER_PERSON: usize = 1_000;
+
+/// How many cities every world has.
+pub const N_CITIES: usize = 32;
+
+/// The earliest birth year.
+pub const FIRST_YEAR: u32 = 1950;
+
+/// The latest birth year.
+pub const LAST_YEAR: u32 = 2005;
+
+/// Jobs people can have. All start with a consonant, so the article is always "a" and a cloze prompt
+/// such as "Ada Toko works as a" gives no hint about the answer.
+pub const JOBS: [&str; 24] = [
+    "baker",
+    "pilot",
+    "teacher",
+    "farmer",
+    "doctor",
+    "nurse",
+    "painter",
+    "sailor",
+    "potter",
+    "tailor",
+    "builder",
+    "miner",
+    "weaver",
+    "fisherman",
+    "singer",
+    "dancer",
+    "writer",
+    "cook",
+    "gardener",
+    "carpenter",
+    "librarian",
+    "mechanic",
+    "musician",
+    "jeweler",
+];
+
+/// Kinds of pet. Like [`JOBS`], all start with a consonant ("a cat", never "an owl").
+pub const PET_KINDS: [&str; 16] = [
+    "cat", "dog", "parrot", "rabbit", "hamster", "turtle", "goat", "pony", "canary", "ferret",
+    "goldfish", "lizard", "tortoise", "hedgehog", "mouse", "duck",
+];
+
+/// The twelve months, for birth months.
+pub const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// How big and how varied the world is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorldConfig {
+    /// Seed of the generator: the same seed gives the same world on every platform.
+    pub seed: u64,
+    /// How many people live in the world (at least 2, so everyone can have a friend).
+    pub n_people: usize,
+    /// How many distinct paraphrase templates the corpus uses per fact, `1..=MAX_DIVERSITY`.
+    pub diversity: usize,
+    /// How many documents (biographies and stories) the corpus has about each person.
+    pub docs_per_person: usize,
+}
+
+impl Default for WorldConfig {
+    /// A world small enough to train on a laptop CPU in minutes: about 200 KB of text.
+    fn default() -> Self {
+        WorldConfig {
+            seed: 42,
+            n_people: 200,
+            diversity: 4,
+            docs_per_person: 3,
+        }
+    }
+}
+
+impl WorldConfig {
+    /// Checks that a world can be built from this config; the error names the field at fault.
+    pub fn validate(&self) -> Result<()> {
+        if self.n_people < 2 {
+            bail!(
+                "world config: n_people must be at least 2 (everyone needs a friend), got {}",
+                self.n_people
+            );
+        }
+        if self.n_people > MAX_PEOPLE {
+            bail!(
+                "world config: n_people must be at most {MAX_PEOPLE}, got {}",
+                self.n_people
+            );
+        }
+        if !(1..=MAX_DIVERSITY).contains(&self.diversity) {
+            bail!(
+                "world config: diversity must be between 1 and {MAX_DIVERSITY}, got {}",
+                self.diversity
+            );
+        }
+        if !(1..=MAX_DOCS_PER_PERSON).contains(&self.docs_per_person) {
+            bail!(
+                "world config: docs_per_person must be between 1 and {MAX_DOCS_PER_PERSON}, got {}",
+                self.docs_per_person
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A kind of fact about a person: the "relation" between the person and the fact's object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Relation {
+    /// The city where the person was born.
+    BirthCity,
+    /// The city where the person lives now.
+    HomeCity,
+    /// The person's job, one of [`JOBS`].
+    Job,
+    /// The kind of the person's pet, one of [`PET_KINDS`].
+    PetKind,
+    /// The name of the person's pet.
+    PetName,
+    /// The year the person was born, `FIRST_YEAR..=LAST_YEAR`.
+    BirthYear,
+    /// The month the person was born, one of [`MONTHS`].
+    BirthMonth,
+    /// The full name of the person's best friend (friendship need not be mutual).
+    Friend,
+}
+
+impl Relation {
+    /// Every relation, in the fixed order in which [`World::facts`] lists a person's facts.
+    pub const ALL: [Relation; 8] = [
+        Relation::BirthCity,
+        Relation::HomeCity,
+        Relation::Job,
+        Relation::PetKind,
+        Relation::PetName,
+        Relation::BirthYear,
+        Relation::BirthMonth,
+        Relation::Friend,
+    ];
+
+    /// A short snake_case name for reports and plots, e.g. `"birth_city"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Relation::BirthCity => "birth_city",
+            Relation::HomeCity => "home_city",
+            Relation::Job => "job",
+            Relation::PetKind => "pet_kind",
+            Relation::PetName => "pet_name",
+            Relation::BirthYear => "birth_year",
+            Relation::BirthMonth => "birth_month",
+            Relation::Friend => "friend",
+        }
+    }
+}
+
+/// One inhabitant of the world and everything the world knows about them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    /// Full name, "First Last", unique within the world.
+    pub name: String,
+    /// City of birth, one of [`World::cities`].
+    pub birth_city: String,
+    /// City of residence, one of [`World::cities`].
+    pub home_city: String,
+    /// Job, one of [`World::jobs`].
+    pub job: String,
+    /// Kind of pet, one of [`PET_KINDS`].
+    pub pet_kind: String,
+    /// The pet's invented name.
+    pub pet_name: String,
+    /// Year of birth, `FIRST_YEAR..=LAST_YEAR`.
+    pub birth_year: u32,
+    /// Month of birth, one of [`MONTHS`].
+    pub birth_month: String,
+    /// Index of the best friend in [`World::people`]; never the person's own index.
+    pub friend: usize,
+}
+
+impl Person {
+    /// The first name alone, used in the narrative sentences of stories.
+    pub fn first_name(&self) -> &str {
+        self.name.split(' ').next().unwrap_or(&self.name)
+    }
+}
+
+/// One fact: `person` (an index into [`World::people`]) has `object` for `relation`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fact {
+    /// Index of the person the fact is about.
+    pub person: usize,
+    /// What kind of fact it is.
+    pub relation: Relation,
+    /// The answer, as it appears in text: "Lumen", "baker", "1987", "Miro Velan".
+    pub object: String,
+}
+
+/// A generated world: its config, its people, and the cities and jobs they draw from.
+///
+/// A world read from JSON is checked like a generated one (valid config, one person per
+/// `n_people`, friends in range and never oneself), so a hand-edited file cannot make it panic.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(try_from = "UncheckedWorld")]
+pub struct World {
+    /// The config the world was generated from; its `diversity` and `docs_per_person` shape the corpus.
+    pub config: WorldConfig,
+    /// The inhabitants; a [`Fact::person`] indexes this list.
+    pub people: Vec<Person>,
+    /// The invented city names.
+    pub cities: Vec<String>,
+    /// The job names.
+    pub jobs: Vec<String>,
+}
+
+/// Which stream of the seeded generator does which job (see the module docs).
+const WORLD_STREAM: u64 = 0;
+const ORDER_STREAM: u64 = 1;
+const FIRST_PERSON_STREAM: u64 = 2;
+
+/// A fresh generator for one stream of `seed`.
+fn stream_rng(seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng
+}
+
+impl World {
+    /// Generate the world from `config.seed` (ChaCha8Rng::seed_from_u64): the same config gives the
+    /// same world on every platform. Fails, naming the field, if the config is impossible.
+    pub fn generate(config: &WorldConfig) -> Result<World> {
+        config.validate()?;
+        let mut rng = stream_rng(config.seed, WORLD_STREAM);
+        let cities = unique_names(&mut rng, N_CITIES, city_name)?;
+        let names = unique_names(&mut rng, config.n_people, person_name)?;
+        let people = names
+            .into_iter()
+            .enumerate()
+            .map(|(index, name)| random_person(&mut rng, index, name, &cities, config.n_people))
+            .collect();
+        Ok(World {
+            config: config.clone(),
+            people,
+            cities,
+            jobs: JOBS.iter().map(|job| job.to_string()).collect(),
+        })
+    }
+
+    /// Every fact of every person, in a fixed order: person by person, each in [`Relation::ALL`] order.
+    pub fn facts(&self) -> Vec<Fact> {
+        (0..self.people.len())
+            .flat_map(|person| self.person_facts(person))
+            .collect()
+    }
+
+    /// The facts of one person, in [`Relation::ALL`] order.
+    ///
+    /// # Panics
+    /// If `person` is not an index into [`World::people`].
+    pub fn person_facts(&self, person: usize) -> Vec<Fact> {
+        Relation::ALL
+            .iter()
+            .map(|&relation| Fact {
+                person,
+                relation,
+                object: self.object(person, relation),
+            })
+            .collect()
+    }
+
+    /// The object of `person`'s `relation`, written as it appears in text.
+    ///
+    /// # Panics
+    /// If `person` is not an index into [`World::people`].
+    pub fn object(&self, person: usize, relation: Relation) -> String {
+        let p = &self.people[person];
+        match relation {
+            Relation::BirthCity => p.birth_city.clone(),
+            Relation::HomeCity => p.home_city.clone(),
+            Relation::Job => p.job.clone(),
+            Relation::PetKind => p.pet_kind.clone(),
+            Relation::PetName => p.pet_name.clone(),
+            Relation::BirthYear => p.birth_year.to_string(),
+            Relation::BirthMonth => p.birth_month.clone(),
+            Relation::Friend => self.people[p.friend].name.clone(),
+        }
+    }
+
+    /// A cloze probe for a fact: the prompt ends right before the answer, e.g.
+    /// `("Ada Toko was born in", " Lumen")`. It uses the canonical template (template 0), whose
+    /// object always comes last; the answer starts with a space and holds the object only.
+    /// So `prompt + answer + "."` is `sentence(fact, 0)`.
+    ///
+    /// # Panics
+    /// If `fact.person` is not an index into [`World::people`].
+    pub fn cloze(&self, fact: &Fact) -> (String, String) {
+        let canonical = templates(fact.relation)[0];
+        let before_object = canonical.strip_suffix(" {object}.").unwrap_or(canonical);
+        let mut prompt = String::new();
+        self.fill_fact(before_object, fact, &mut prompt);
+        (prompt, format!(" {}", fact.object))
+    }
+
+    /// One sentence stating the fact with paraphrase template `template` (taken modulo
+    /// [`MAX_DIVERSITY`]), e.g. "Lumen is the city where Ada Toko was born."
+    ///
+    /// # Panics
+    /// If `fact.person` is not an index into [`World::people`].
+    pub fn sentence(&self, fact: &Fact, template: usize) -> String {
+        let mut out = String::new();
+        self.fill_fact(
+            templates(fact.relation)[template % MAX_DIVERSITY],
+            fact,
+            &mut out,
+        );
+        out
+    }
+
+    /// The documents about one person, in order: document 0, 2, 4, ... are biographies (all eight
+    /// facts in a random order), documents 1, 3, 5, ... are short stories (two to four facts among
+    /// narrative sentences). Every fact is said with one of the first `config.diversity` templates,
+    /// chosen at random. The same for a person whatever other people the corpus holds.
+    ///
+    /// # Panics
+    /// If `person` is not an index into [`World::people`].
+    pub fn documents(&self, person: usize) -> Vec<String> {
+        let mut rng = stream_rng(self.config.seed, FIRST_PERSON_STREAM + person as u64);
+        (0..self.config.docs_per_person)
+            .map(|k| {
+                if k % 2 == 0 {
+                    self.biography(person, &mut rng)
+                } else {
+                    self.story(person, &mut rng)
+                }
+            })
+            .collect()
+    }
+
+    /// The pretraining corpus: `config.docs_per_person` documents about each person (see
+    /// [`World::documents`]), in a seeded random order, separated by blank lines ("\n\n").
+    pub fn corpus(&self) -> String {
+        let everyone: Vec<usize> = (0..self.people.len()).collect();
+        self.corpus_for(&everyone)
+    }
+
+    /// Same as [`World::corpus`] but only about the given people (indices), so later chapters can
+    /// hold people out. Their documents are exactly those of the full corpus; only the order differs.
+    ///
+    /// # Panics
+    /// If an index is not an index into [`World::people`].
+    pub fn corpus_for(&self, people: &[usize]) -> String {
+        let mut documents: Vec<String> = people
+            .iter()
+            .flat_map(|&person| self.documents(person))
+            .collect();
+        documents.shuffle(&mut stream_rng(self.config.seed, ORDER_STREAM));
+        documents.join("\n\n")
+    }
+
+    /// Appends `template` filled in for `fact` to `out`.
+    fn fill_fact(&self, template: &str, fact: &Fact, out: &mut String) {
+        let person = &self.people[fact.person];
+        fill(
+            template,
+            |slot| match slot {
+                "subject" => &person.name,
+                "object" => &fact.object,
+                "kind" => &person.pet_kind,
+                _ => "{unknown slot}",
+            },
+            out,
+        );
+    }
+
+    /// How many templates the corpus may use; clamped so a hand-edited config cannot panic.
+    fn diversity(&self) -> usize {
+        self.config.diversity.clamp(1, MAX_DIVERSITY)
+    }
+
+    /// Appends one fact, said with a random one of the first `diversity` templates, to `sentences`.
+    fn say_fact(&self, fact: &Fact, rng: &mut ChaCha8Rng, sentences: &mut Vec<String>) {
+        let template = rng.random_range(0..self.diversity());
+        sentences.push(self.sentence(fact, template));
+    }
+
+    /// A biography: every fact of the person, in a random order.
+    fn biography(&self, person: usize, rng: &mut ChaCha8Rng) -> String {
+        let mut facts = self.person_facts(person);
+        facts.shuffle(rng);
+        let mut sentences = Vec::with_capacity(facts.len());
+        for fact in &facts {
+            self.say_fact(fact, rng, &mut sentences);
+        }
+        sentences.join(" ")
+    }
+
+    /// A short story of 3 to 6 sentences: an opening, two to four facts with some narrative
+    /// sentences between them (a walk with the pet, tea with the friend), and a closing if room is left.
+    fn story(&self, person: usize, rng: &mut ChaCha8Rng) -> String {
+        let scene = Scene::new(self, person, rng);
+        let mut facts = self.person_facts(person);
+        let n_facts = rng.random_range(2..=4);
+        let (chosen, _) = facts.partial_shuffle(rng, n_facts);
+        let mut sentences = vec![scene.say(pick(rng, &OPENINGS))];
+        for (i, fact) in chosen.iter().enumerate() {
+            self.say_fact(fact, rng, &mut sentences);
+            // Leave room for the facts still to come.
+            let facts_left = chosen.len() - i - 1;
+            if sentences.len() + facts_left < MAX_STORY_SENTENCES && rng.random_bool(0.4) {
+                sentences.push(scene.say(pick(rng, &MIDDLES)));
+            }
+        }
+        if sentences.len() < MAX_STORY_SENTENCES {
+            sentences.push(scene.say(pick(rng, &CLOSINGS)));
+        }
+        sentences.join(" ")
+    }
+}
+
+/// The longest story, in sentences.
+const MAX_STORY_SENTENCES: usize = 6;
+
+/// Convenience: generate a world and render its corpus.
+pub fn world_corpus(config: &WorldConfig) -> Result<String> {
+    Ok(World::generate(config)?.corpus())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Making up names
+// ---------------------------------------------------------------------------------------------
+
+const ONSETS: [&str; 15] = [
+    "b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z",
+];
+const VOWELS: [&str; 5] = ["a", "e", "i", "o", "u"];
+const NAME_CODAS: [&str; 6] = ["", "n", "r", "l", "s", "k"];
+const CITY_CODAS: [&str; 4] = ["r", "l", "n", "s"];
+const PET_CODAS: [&str; 8] = ["p", "b", "t", "d", "g", "k", "m", "x"];
+const PET_ENDINGS: [&str; 5] = ["", "", "o", "i", "a"];
+
+/// How often we retry a name that is already taken before giving up.
+const MAX_NAME_TRIES: usize = 1_000;
+
+/// A random element of a non-empty constant list.
+fn pick<'a, T: AsRef<str>>(rng: &mut ChaCha8Rng, list: &'a [T]) -> &'a str {
+    list[rng.random_range(0..list.len())].as_ref()
+}
+
+/// A consonant followed by a vowel: "ka", "mo", "ti".
+fn syllable(rng: &mut ChaCha8Rng) -> String {
+    format!("{}{}", pick(rng, &ONSETS), pick(rng, &VOWELS))
+}
+
+/// The word with its first letter in upper case.
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// A first name of two syllables, sometimes starting with a bare vowel: "Ada", "Miro".
+fn first_name(rng: &mut ChaCha8Rng) -> String {
+    let start = if rng.random_bool(0.25) {
+        pick(rng, &VOWELS).to_string()
+    } else {
+        syllable(rng)
+    };
+    capitalize(&(start + &syllable(rng)))
+}
+
+/// A last name of two syllables and an optional closing consonant: "Toko", "Velan".
+fn last_name(rng: &mut ChaCha8Rng) -> String {
+    let word = syllable(rng) + &syllable(rng) + pick(rng, &NAME_CODAS);
+    capitalize(&word)
+}
+
+/// A full name, "First Last".
+fn person_name(rng: &mut ChaCha8Rng) -> String {
+    format!("{} {}", first_name(rng), last_name(rng))
+}
+
+/// A city name with two consonants in a row, "Karsa", "Molden"; person names never have two
+/// consonants in a row, so a city can never share a name with a person.
+fn city_name(rng: &mut ChaCha8Rng) -> String {
+    let word = syllable(rng) + pick(rng, &CITY_CODAS) + &syllable(rng) + pick(rng, &NAME_CODAS);
+    capitalize(&word)
+}
+
+/// A short pet name: "Pip", "Moxi", "Tuka".
+fn pet_name(rng: &mut ChaCha8Rng) -> String {
+    let word = syllable(rng) + pick(rng, &PET_CODAS) + pick(rng, &PET_ENDINGS);
+    capitalize(&word)
+}
+
+/// `count` distinct names made by `make`, in the order they were made.
+fn unique_names(
+    rng: &mut ChaCha8Rng,
+    count: usize,
+    make: fn(&mut ChaCha8Rng) -> String,
+) -> Result<Vec<String>> {
+    let mut seen = HashSet::with_capacity(count);
+    let mut names = Vec::with_capacity(count);
+    while names.len() < count {
+        let Some(name) = (0..MAX_NAME_TRIES)
+            .map(|_| make(rng))
+            .find(|name| !seen.contains(name))
+        else {
+            bail!("ran out of fresh names after {} of {count}", names.len());
+        };
+        seen.insert(name.clone());
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Person number `index` of `n_people`, with random facts and a best friend who is someone else.
+fn random_person(
+    rng: &mut ChaCha8Rng,
+    index: usize,
+    name: String,
+    cities: &[String],
+    n_people: usize,
+) -> Person {
+    let birth_city = pick(rng, cities).to_string();
+    let home_city = pick(rng, cities).to_string();
+    let job = pick(rng, &JOBS).to_string();
+    let pet_kind = pick(rng, &PET_KINDS).to_string();
+    let pet_name = pet_name(rng);
+    let birth_year = rng.random_range(FIRST_YEAR..=LAST_YEAR);
+    let birth_month = pick(rng, &MONTHS).to_string();
+    // Draw among the other n_people - 1 people: numbers from `index` on shift up by one.
+    let other = rng.random_range(0..n_people - 1);
+    let friend = if other >= index { other + 1 } else { other };
+    Person {
+        name,
+        birth_city,
+        home_city,
+        job,
+        pet_kind,
+        pet_name,
+        birth_year,
+        birth_month,
+        friend,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saying facts: paraphrase templates
+// ---------------------------------------------------------------------------------------------
+
+/// The [`MAX_DIVERSITY`] ways to say a fact of `relation`. Slots: `{subject}` is the person's full
+/// name, `{object}` the fact's object, `{kind}` the pet kind. Template 0 is canonical and always
+/// ends with " {object}." so it can be cut into a cloze prompt; the others vary words and order.
+fn templates(relation: Relation) -> &'static [&'static str; MAX_DIVERSITY] {
+    match relation {
+        Relation::BirthCity => &[
+            "{subject} was born in {object}.",
+            "{subject}'s birthplace is {object}.",
+            "{object} is the city where {subject} was born.",
+            "{subject} came into the world in {object}.",
+            "The birthplace of {subject} is {object}.",
+            "{subject} is a native of {object}.",
+            "It was in {object} that {subject} was born.",
+            "{subject} first saw the light of day in {object}.",
+        ],
+        Relation::HomeCity => &[
+            "{subject} lives in {object}.",
+            "{subject}'s home is in {object}.",
+            "{object} is where {subject} lives now.",
+            "These days {subject} makes a home in {object}.",
+            "The city that {subject} calls home is {object}.",
+            "{subject} has settled down in {object}.",
+            "Anyone looking for {subject} should go to {object}.",
+            "{subject} resides in the city of {object}.",
+        ],
+        Relation::Job => &[
+            "{subject} works as a {object}.",
+            "{subject} is a {object} by trade.",
+            "By profession, {subject} is a {object}.",
+            "{subject} earns a living as a {object}.",
+            "A {object} by profession, {subject} is known to many.",
+            "{subject} has a job as a {object}.",
+            "Every working day, {subject} goes off to work as a {object}.",
+            "The people of the town know {subject} as a {object}.",
+        ],
+        Relation::PetKind => &[
+            "{subject}'s pet is a {object}.",
+            "{subject} owns a pet {object}.",
+            "{subject} keeps a {object} as a pet.",
+            "A {object} is the pet of {subject}.",
+            "{subject} has a {object} at home.",
+            "The pet that {subject} looks after is a {object}.",
+            "At home, {subject} takes care of a pet {object}.",
+            "{subject} shares a house with a pet {object}.",
+        ],
+        Relation::PetName => &[
+            "{subject}'s {kind} is named {object}.",
+            "{subject} calls the pet {kind} {object}.",
+            "{object} is the name of {subject}'s {kind}.",
+            "The {kind} that belongs to {subject} is called {object}.",
+            "{subject} gave the {kind} the name {object}.",
+            "{subject} has a {kind} called {object}.",
+            "{object} is the {kind} that {subject} keeps.",
+            "The pet of {subject} answers to the name {object}.",
+        ],
+        Relation::BirthYear => &[
+            "{subject} was born in the year {object}.",
+            "{subject}'s year of birth is {object}.",
+            "The year {subject} was born was {object}.",
+            "In {object}, {subject} was born.",
+            "The birth of {subject} took place in {object}.",
+            "{subject} has been alive since {object}.",
+            "{subject} was born back in {object}.",
+            "Records show that {subject} was born in {object}.",
+        ],
+        Relation::BirthMonth => &[
+            "{subject} was born in the month of {object}.",
+            "{subject}'s birthday falls in {object}.",
+            "{object} is the month when {subject} was born.",
+            "{subject} celebrates a birthday every {object}.",
+            "The birth month of {subject} is {object}.",
+            "Every year in {object}, {subject} has a birthday.",
+            "{subject} was born one day in {object}.",
+            "Each {object}, the friends of {subject} bring a birthday cake.",
+        ],
+        Relation::Friend => &[
+            "{subject}'s best friend is {object}.",
+            "{subject} counts {object} as a best friend.",
+            "{object} is the best friend of {subject}.",
+            "The closest friend of {subject} is {object}.",
+            "{subject} trusts {object} more than anyone else.",
+            "Of all people, {subject} is closest to {object}.",
+            "{subject} spends most weekends with {object}, a best friend.",
+            "When {subject} needs help, {object} is the friend to call.",
+        ],
+    }
+}
+
+/// Appends `template` to `out` with every `{slot}` replaced by `value(slot)`. One pass over the
+/// template, so rendering the corpus takes time proportional to its size.
+fn fill<'a>(template: &'a str, value: impl Fn(&'a str) -> &'a str, out: &mut String) {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|offset| open + offset) else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push_str(value(&rest[open + 1..close]));
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Telling stories: narrative sentences around the facts
+// ---------------------------------------------------------------------------------------------
+
+/// Sentences that open a story.
+const OPENINGS: [&str; 5] = [
+    "It was a {weather} {time} in {season}.",
+    "One {weather} {time}, {first} stepped outside.",
+    "The {time} was {weather}, as it often is in {season}.",
+    "{first} woke up early on a {weather} day in {season}.",
+    "Nothing much happened on that {weather} {time} at first.",
+];
+
+/// Sentences that go between the facts of a story.
+const MIDDLES: [&str; 10] = [
+    "{first} took {pet} for a walk {place}.",
+    "{pet} ran ahead, chasing falling leaves.",
+    "Later, {first} met {friend} for tea in the market square.",
+    "{friend} laughed and told a story about the old bridge.",
+    "On the way home, {first} bought fresh bread and some {food}.",
+    "{first} and {pet} rested under an old oak tree.",
+    "{friend} came by with a basket of {food}.",
+    "For a while, {first} simply watched the clouds.",
+    "{first} and {friend} talked about the old days.",
+    "{pet} fell asleep in a warm corner.",
+];
+
+/// Sentences that close a story.
+const CLOSINGS: [&str; 6] = [
+    "It had been a good day.",
+    "That night, {first} slept well.",
+    "{first} went home happy.",
+    "And so the {time} ended quietly.",
+    "Tomorrow, thought {first}, would be just as fine.",
+    "{pet} curled up by the fire, and the house grew quiet.",
+];
+
+const WEATHERS: [&str; 12] = [
+    "rainy", "sunny", "windy", "foggy", "snowy", "cloudy", "cold", "warm", "quiet", "bright",
+    "misty", "calm",
+];
+const TIMES: [&str; 3] = ["morning", "afternoon", "evening"];
+const SEASONS: [&str; 4] = ["spring", "summer", "autumn", "winter"];
+const PLACES: [&str; 6] = [
+    "along the river",
+    "through the park",
+    "up the hill",
+    "around the lake",
+    "across the old bridge",
+    "past the harbor",
+];
+const FOODS: [&str; 6] = ["apples", "pears", "plums", "cheese", "cherries", "walnuts"];
+
+/// The setting of one story: who is in it (by first name, so narrative sentences never state a
+/// fact in a form the paraphrase templates do not control) and the weather, time, place and food.
+struct Scene<'w> {
+    first: &'w str,
+    pet: &'w str,
+    friend: &'w str,
+    weather: &'static str,
+    time: &'static str,
+    season: &'static str,
+    place: &'static str,
+    food: &'static str,
+}
+
+impl<'w> Scene<'w> {
+    /// A scene about `person`, with a random setting.
+    fn new(world: &'w World, person: usize, rng: &mut ChaCha8Rng) -> Scene<'w> {
+        let p = &world.people[person];
+        Scene {
+            first: p.first_name(),
+            pet: &p.pet_name,
+            friend: world.people[p.friend].first_name(),
+            weather: pick(rng, &WEATHERS),
+            time: pick(rng, &TIMES),
+            season: pick(rng, &SEASONS),
+            place: pick(rng, &PLACES),
+            food: pick(rng, &FOODS),
+        }
+    }
+
+    /// A narrative `template` filled in for this scene.
+    fn say(&self, template: &str) -> String {
+        let mut out = String::new();
+        fill(
+            template,
+            |slot| match slot {
+                "first" => self.first,
+                "pet" => self.pet,
+                "friend" => self.friend,
+                "weather" => self.weather,
+                "time" => self.time,
+                "season" => self.season,
+                "place" => self.place,
+                "food" => self.food,
+                _ => "{unknown slot}",
+            },
+            &mut out,
+        );
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a world back from JSON
+// ---------------------------------------------------------------------------------------------
+
+/// A world as read from JSON, before [`World`]'s invariants are checked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UncheckedWorld {
+    config: WorldConfig,
+    people: Vec<Person>,
+    cities: Vec<String>,
+    jobs: Vec<String>,
+}
+
+impl TryFrom<UncheckedWorld> for World {
+    type Error = anyhow::Error;
+
+    /// Accepts the world only if its config is valid and every friend is another person in it.
+    fn try_from(world: UncheckedWorld) -> Result<World> {
+        world.config.validate()?;
+        let n = world.people.len();
+        if n != world.config.n_people {
+            bail!(
+                "world: config.n_people is {} but there are {n} people",
+                world.config.n_people
+            );
+        }
+        for (index, person) in world.people.iter().enumerate() {
+            if person.friend >= n || person.friend == index {
+                bail!(
+                    "world: person {index} ({}) has friend {}, which must be another of the {n} people",
+                    person.name,
+                    person.friend
+                );
+            }
+        }
+        Ok(World {
+            config: world.config,
+            people: world.people,
+            cities: world.cities,
+            jobs: world.jobs,
+        })
+    }
+}

@@ -1,0 +1,104 @@
+//! Where the tensors live, and how to make a run repeatable.
+//!
+//! `--device auto` picks the first CUDA GPU when libtorch sees one and the CPU otherwise; `cpu`, `cuda` and
+//! `cuda:N` choose explicitly. The same seed on the same device with the same config gives the same numbers.
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use tch::Device;
+
+/// The user's choice of device, as written on the command line or in a config file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum DeviceChoice {
+    /// CUDA when available, else CPU.
+    #[default]
+    Auto,
+    /// The CPU.
+    Cpu,
+    /// CUDA device number N.
+    Cuda(usize),
+}
+
+impl DeviceChoice {
+    /// Resolve the choice to a libtorch device; asking for CUDA where there is none is an error.
+    pub fn resolve(self) -> Result<Device> {
+        let gpus = if tch::Cuda::is_available() {
+            tch::Cuda::device_count() as usize
+        } else {
+            0
+        };
+        match self {
+            DeviceChoice::Auto if gpus > 0 => Ok(Device::Cuda(0)),
+            DeviceChoice::Auto | DeviceChoice::Cpu => Ok(Device::Cpu),
+            DeviceChoice::Cuda(n) if n < gpus => Ok(Device::Cuda(n)),
+            DeviceChoice::Cuda(n) => {
+                bail!(
+                    "device cuda:{n} was asked for, but libtorch sees {gpus} CUDA device(s); use --device cpu"
+                )
+            }
+        }
+    }
+}
+
+impl FromStr for DeviceChoice {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(DeviceChoice::Auto),
+            "cpu" => Ok(DeviceChoice::Cpu),
+            "cuda" | "gpu" => Ok(DeviceChoice::Cuda(0)),
+            other => match other.strip_prefix("cuda:").map(str::parse::<usize>) {
+                Some(Ok(n)) => Ok(DeviceChoice::Cuda(n)),
+                _ => bail!("unknown device '{s}': expected auto, cpu, cuda or cuda:N"),
+            },
+        }
+    }
+}
+
+impl TryFrom<String> for DeviceChoice {
+    type Error = anyhow::Error;
+    fn try_from(s: String) -> Result<Self> {
+        s.parse()
+    }
+}
+
+impl From<DeviceChoice> for String {
+    fn from(d: DeviceChoice) -> String {
+        d.to_string()
+    }
+}
+
+impl fmt::Display for DeviceChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeviceChoice::Auto => write!(f, "auto"),
+            DeviceChoice::Cpu => write!(f, "cpu"),
+            DeviceChoice::Cuda(n) => write!(f, "cuda:{n}"),
+        }
+    }
+}
+
+/// Seed libtorch's random number generator (initialization, dropout). Data order and sampling use their
+/// own seeded generators, so they do not depend on how many random numbers a model drew.
+pub fn seed(seed: u64) {
+    tch::manual_seed(seed as i64);
+}
+
+/// Limit libtorch's CPU threads; `0` keeps libtorch's default (one per core).
+pub fn set_threads(n: usize) {
+    if n > 0 {
+        tch::set_num_threads(n as i32);
+    }
+}
+
+/// A short description of a device for logs and reports, e.g. "cpu (2 threads)" or "cuda:0".
+pub fn describe(device: Device) -> String {
+    match device {
+        Device::Cpu => format!("cpu ({} threads)", tch::get_num_threads()),
+        Device::Cuda(n) => format!("cuda:{n}"),
+        other => format!("{other:?}"),
+    }
+}

@@ -1,0 +1,300 @@
+//! Autoregressive generation: the word-chain game played by the model.
+//!
+//! ```text
+//! loop: logits = model(context) → probabilities (temperature, top-k, top-p) → pick a token → append it
+//! ```
+//!
+//! The sampling rules work on a plain `Vec<f32>` of logits copied from the device, so they are exact,
+//! testable and identical on CPU and CUDA; the random draw uses a seeded ChaCha generator, so the same seed
+//! gives the same text.
+
+use crate::model::Model;
+use crate::tokenizer::{Tokenizer, require_tokens};
+use anyhow::{Result, bail};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// How to turn the next-token distribution into a choice.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SamplingConfig {
+    /// Divides the logits before softmax: < 1 sharpens, > 1 flattens, 0 means greedy (always the top token).
+    pub temperature: f64,
+    /// Keep only the k most likely tokens (0 = off).
+    pub top_k: usize,
+    /// Keep the smallest set of most likely tokens whose probabilities add up to at least p (1.0 = off).
+    pub top_p: f64,
+    /// Seed of the random draw.
+    pub seed: u64,
+    /// How many tokens to generate at most.
+    pub max_new_tokens: usize,
+    /// Stop as soon as the generated text ends with one of these strings (the stop string is kept).
+    pub stop: Vec<String>,
+}
+
+impl Default for SamplingConfig {
+    fn default() -> Self {
+        Preset::Balanced.config()
+    }
+}
+
+impl SamplingConfig {
+    /// Reject settings that cannot mean anything.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.temperature >= 0.0 && self.temperature.is_finite()) {
+            bail!(
+                "sampling: temperature must be ≥ 0, got {}",
+                self.temperature
+            );
+        }
+        if !(self.top_p > 0.0 && self.top_p <= 1.0) {
+            bail!("sampling: top_p must be in (0, 1], got {}", self.top_p);
+        }
+        Ok(())
+    }
+}
+
+/// The recommended sampling presets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// temperature 0.7, top-p 0.9: everyday use.
+    Balanced,
+    /// temperature 0.3, top-p 0.7: facts, code, answers that must be right.
+    Accurate,
+    /// temperature 1.0, top-p 0.97: stories, brainstorming.
+    Creative,
+    /// temperature 0 (greedy) with a fixed seed: the same text every time.
+    Deterministic,
+}
+
+impl Preset {
+    /// Every preset, in the order the book presents them.
+    pub const ALL: [Preset; 4] = [
+        Preset::Balanced,
+        Preset::Accurate,
+        Preset::Creative,
+        Preset::Deterministic,
+    ];
+
+    /// The preset's sampling settings (200 new tokens, seed 0, no stop strings).
+    pub fn config(self) -> SamplingConfig {
+        let (temperature, top_p) = match self {
+            Preset::Balanced => (0.7, 0.9),
+            Preset::Accurate => (0.3, 0.7),
+            Preset::Creative => (1.0, 0.97),
+            Preset::Deterministic => (0.0, 1.0),
+        };
+        SamplingConfig {
+            temperature,
+            top_k: 0,
+            top_p,
+            seed: 0,
+            max_new_tokens: 200,
+            stop: vec![],
+        }
+    }
+
+    /// The preset's name as the book writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Balanced => "balanced",
+            Preset::Accurate => "accurate",
+            Preset::Creative => "creative",
+            Preset::Deterministic => "deterministic",
+        }
+    }
+}
+
+// ANCHOR: softmax
+/// `softmax(z / T)`: the next-token distribution at temperature `T > 0`, computed stably in f64.
+pub fn softmax_with_temperature(logits: &[f32], temperature: f64) -> Vec<f64> {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+    let exps: Vec<f64> = logits
+        .iter()
+        .map(|&z| ((z as f64 - max) / temperature).exp())
+        .collect();
+    let sum: f64 = exps.iter().sum();
+    exps.iter().map(|e| e / sum).collect()
+}
+// ANCHOR_END: softmax
+
+// ANCHOR: top_k
+/// Zero every probability outside the `k` largest (ties broken by lower id), then renormalise.
+pub fn top_k_filter(probs: &mut [f64], k: usize) {
+    if k == 0 || k >= probs.len() {
+        return;
+    }
+    let order = descending_order(probs);
+    for &i in &order[k..] {
+        probs[i] = 0.0;
+    }
+    renormalise(probs);
+}
+// ANCHOR_END: top_k
+
+// ANCHOR: top_p
+/// Nucleus sampling: keep the smallest set of most likely tokens whose total probability reaches `p`,
+/// zero the rest, renormalise.
+pub fn top_p_filter(probs: &mut [f64], p: f64) {
+    if p >= 1.0 {
+        return;
+    }
+    let order = descending_order(probs);
+    let mut total = 0.0;
+    let mut keep = 0;
+    for &i in &order {
+        total += probs[i];
+        keep += 1;
+        if total >= p {
+            break;
+        }
+    }
+    for &i in &order[keep..] {
+        probs[i] = 0.0;
+    }
+    renormalise(probs);
+}
+// ANCHOR_END: top_p
+
+fn descending_order(probs: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..probs.len()).collect();
+    order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]).then(a.cmp(&b)));
+    order
+}
+
+fn renormalise(probs: &mut [f64]) {
+    let sum: f64 = probs.iter().sum();
+    probs.iter_mut().for_each(|q| *q /= sum);
+}
+
+/// The index of the largest logit (the lowest index among ties).
+pub fn argmax(logits: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &z) in logits.iter().enumerate() {
+        if z > logits[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The distribution the sampler actually draws from: temperature, then top-k, then top-p.
+/// At temperature 0 all the mass sits on the argmax.
+pub fn sampling_distribution(logits: &[f32], cfg: &SamplingConfig) -> Vec<f64> {
+    if cfg.temperature == 0.0 {
+        let mut probs = vec![0.0; logits.len()];
+        probs[argmax(logits)] = 1.0;
+        return probs;
+    }
+    let mut probs = softmax_with_temperature(logits, cfg.temperature);
+    top_k_filter(&mut probs, cfg.top_k);
+    top_p_filter(&mut probs, cfg.top_p);
+    probs
+}
+
+/// Draw an index from `probs` (which sum to 1) by inverting the cumulative distribution.
+pub fn draw(probs: &[f64], rng: &mut ChaCha8Rng) -> usize {
+    let u: f64 = rng.random();
+    let mut cumulative = 0.0;
+    let mut last_nonzero = 0;
+    for (i, &q) in probs.iter().enumerate() {
+        if q > 0.0 {
+            cumulative += q;
+            last_nonzero = i;
+            if u < cumulative {
+                return i;
+            }
+        }
+    }
+    last_nonzero // u landed in the rounding gap above the last cumulative sum
+}
+
+/// The model's next-token logits after `context`, as a plain vector.
+pub fn next_logits(model: &Model, context: &[i64]) -> Vec<f32> {
+    let logits = model
+        .next_token_logits(context)
+        .to_kind(tch::Kind::Float)
+        .to_device(tch::Device::Cpu);
+    Vec::<f32>::try_from(&logits).expect("logits are a 1-D float tensor")
+}
+
+// ANCHOR: generate
+/// Continue `prompt` token by token, calling `on_token` with each new piece of text as it is chosen
+/// (streaming), and return the generated continuation (without the prompt).
+pub fn generate_with(
+    model: &Model,
+    tokenizer: &Tokenizer,
+    prompt: &str,
+    cfg: &SamplingConfig,
+    mut on_token: impl FnMut(&str),
+) -> Result<String> {
+    cfg.validate()?;
+    let mut context = tokenizer
+        .encode_strict(prompt)
+        .map_err(|e| anyhow::anyhow!("prompt: {e}"))?;
+    require_tokens(&context, "the prompt")?;
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let mut text = String::new();
+    for _ in 0..cfg.max_new_tokens {
+        let probs = sampling_distribution(&next_logits(model, &context), cfg);
+        let next = draw(&probs, &mut rng) as i64;
+        context.push(next);
+        let piece = tokenizer.token_text(next);
+        on_token(&piece);
+        text.push_str(&piece);
+        if cfg
+            .stop
+            .iter()
+            .any(|s| !s.is_empty() && text.ends_with(s.as_str()))
+        {
+            break;
+        }
+    }
+    Ok(text)
+}
+// ANCHOR_END: generate
+
+/// [`generate_with`] without streaming.
+pub fn generate(
+    model: &Model,
+    tokenizer: &Tokenizer,
+    prompt: &str,
+    cfg: &SamplingConfig,
+) -> Result<String> {
+    generate_with(model, tokenizer, prompt, cfg, |_| {})
+}
+
+/// The `n` most likely next tokens after `prompt` at `temperature`, as (token text, probability).
+pub fn top_next_tokens(
+    model: &Model,
+    tokenizer: &Tokenizer,
+    prompt: &str,
+    temperature: f64,
+    n: usize,
+) -> Result<Vec<(String, f64)>> {
+    let context = tokenizer
+        .encode_strict(prompt)
+        .map_err(|e| anyhow::anyhow!("prompt: {e}"))?;
+    require_tokens(&context, "the prompt")?;
+    let probs = softmax_with_temperature(&next_logits(model, &context), temperature);
+    Ok(descending_order(&probs)
+        .into_iter()
+        .take(n)
+        .map(|i| (tokenizer.token_text(i as i64), probs[i]))
+        .collect())
+}
+
+/// How repetitive a text is: the fraction of its word n-grams that already occurred earlier in it.
+/// 0 means no n-gram repeats; near 1 means the text is stuck in a loop.
+pub fn repeated_ngram_fraction(text: &str, n: usize) -> f64 {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if n == 0 || words.len() < n {
+        return 0.0;
+    }
+    let mut seen = std::collections::HashSet::new();
+    let grams: Vec<&[&str]> = words.windows(n).collect();
+    let repeats = grams.iter().filter(|g| !seen.insert(**g)).count();
+    repeats as f64 / grams.len() as f64
+}

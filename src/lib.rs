@@ -1,0 +1,33 @@
+//! # jielong — 文字接龙, the word-chain game that large language models play
+//!
+//! Given the text so far, say the next token. This crate builds a language model that plays that game,
+//! chapter by chapter: the library is shared by every chapter program, notebook, test and book listing.
+//!
+//! | module | idea |
+//! | --- | --- |
+//! | [`device`] | where tensors live (CPU or CUDA), seeding, threads |
+//! | [`tokenizer`] | text ↔ token ids |
+//! | [`data`] | corpora (the built-in world, files, Tang poems), splits, batches |
+//! | [`model`] | the bigram baseline and the GPT |
+//! | [`train`] | the training loop: AdamW, evaluation, metrics, checkpoints, resume |
+//! | [`generate`] | the autoregressive loop and its sampling rules |
+//! | [`plot`] | loss curves and probability charts (SVG, inline in notebooks) |
+//! | [`run`] | a run directory: config, metrics, plots, report |
+//! | [`checkpoint`] | safetensors checkpoints written atomically |
+//! | [`chapters`] | each chapter's experiment: a serde config in, a serde result out |
+
+pub mod chapters;
+pub mod checkpoint;
+pub mod data;
+pub mod device;
+pub mod generate;
+pub mod model;
+pub mod plot;
+pub mod progress;
+pub mod run;
+pub mod tokenizer;
+pub mod train;
+
+pub use device::DeviceChoice;
+pub use model::{Model, ModelConfig};
+pub use tokenizer::Tokenizer;

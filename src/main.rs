@@ -1,0 +1,260 @@
+//! `jielong`: the course's command line.
+//!
+//! ```text
+//! jielong chapter 1 [--config FILE] [--device auto|cpu|cuda:N]   run a chapter's experiment
+//! jielong train --config FILE                                     train one model on one corpus
+//! jielong sample --checkpoint FILE --prompt TEXT [--preset ...]   continue a prompt
+//! ```
+//! Errors print one line naming the problem and exit with status 1.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use jielong::chapters::{self, ch01};
+use jielong::data::{CorpusSource, Split};
+use jielong::device::DeviceChoice;
+use jielong::generate::{self, Preset, SamplingConfig};
+use jielong::progress::ProgressMode;
+use jielong::run::RunDir;
+use jielong::train::{TrainConfig, TrainOptions};
+use jielong::{Model, ModelConfig, Tokenizer, checkpoint};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "jielong",
+    version,
+    about = "文字接龙 — build a large language model, chapter by chapter"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a chapter's experiment; results go to runs/chNN/.
+    Chapter {
+        /// Chapter number.
+        number: u32,
+        /// JSON config (defaults: the chapter's built-in config).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Device: auto, cpu, cuda or cuda:N (overrides the config).
+        #[arg(long)]
+        device: Option<DeviceChoice>,
+    },
+    /// Train one model on one corpus, as described by a JSON config.
+    Train {
+        /// JSON config: {"corpus": …, "model": …, "train": …}.
+        #[arg(long)]
+        config: PathBuf,
+        /// Device: auto, cpu, cuda or cuda:N (overrides the config).
+        #[arg(long)]
+        device: Option<DeviceChoice>,
+        /// Continue from this checkpoint.
+        #[arg(long)]
+        resume: Option<PathBuf>,
+    },
+    /// Continue a prompt with a trained model, streaming the text as it is chosen.
+    Sample {
+        /// A checkpoint written by training (model.safetensors).
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// The text to continue.
+        #[arg(long)]
+        prompt: String,
+        /// A sampling preset.
+        #[arg(long, value_enum, default_value = "balanced")]
+        preset: Preset,
+        /// Temperature (overrides the preset; 0 = greedy).
+        #[arg(long)]
+        temperature: Option<f64>,
+        /// Top-k (overrides the preset; 0 = off).
+        #[arg(long)]
+        top_k: Option<usize>,
+        /// Top-p (overrides the preset; 1 = off).
+        #[arg(long)]
+        top_p: Option<f64>,
+        /// Random seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// How many tokens to generate.
+        #[arg(long, default_value_t = 200)]
+        tokens: usize,
+        /// Device: auto, cpu, cuda or cuda:N.
+        #[arg(long, default_value = "auto")]
+        device: DeviceChoice,
+    },
+}
+
+/// The config of `jielong train`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrainJob {
+    /// Run directory name under `runs_dir`.
+    #[serde(default = "default_name")]
+    name: String,
+    #[serde(default = "default_runs_dir")]
+    runs_dir: PathBuf,
+    #[serde(default)]
+    device: DeviceChoice,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    corpus: CorpusSource,
+    #[serde(default = "default_val_fraction")]
+    val_fraction: f64,
+    model: ModelConfig,
+    #[serde(default)]
+    train: TrainConfig,
+}
+
+fn default_name() -> String {
+    "train".into()
+}
+fn default_runs_dir() -> PathBuf {
+    "runs".into()
+}
+fn default_val_fraction() -> f64 {
+    0.1
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes on one line: `outer: cause: root cause`.
+fn one_line(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(|c| c.to_string().replace('\n', " "))
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Chapter {
+            number,
+            config,
+            device,
+        } => chapter(number, config, device),
+        Command::Train {
+            config,
+            device,
+            resume,
+        } => train(config, device, resume),
+        Command::Sample {
+            checkpoint,
+            prompt,
+            preset,
+            temperature,
+            top_k,
+            top_p,
+            seed,
+            tokens,
+            device,
+        } => {
+            let mut sampling = SamplingConfig {
+                seed,
+                max_new_tokens: tokens,
+                ..preset.config()
+            };
+            sampling.temperature = temperature.unwrap_or(sampling.temperature);
+            sampling.top_k = top_k.unwrap_or(sampling.top_k);
+            sampling.top_p = top_p.unwrap_or(sampling.top_p);
+            sample(&checkpoint, &prompt, &sampling, device)
+        }
+    }
+}
+
+fn chapter(number: u32, config: Option<PathBuf>, device: Option<DeviceChoice>) -> Result<()> {
+    match number {
+        1 => {
+            let mut cfg: ch01::Ch01Config = match &config {
+                Some(path) => chapters::load_config(path)?,
+                None => ch01::Ch01Config::default(),
+            };
+            cfg.device = device.unwrap_or(cfg.device);
+            let result = ch01::run(&cfg)?;
+            print!("{}", ch01::report(&cfg, &result));
+            println!("\nwrote {}", result.run_dir.display());
+            Ok(())
+        }
+        n => bail!("chapter {n} is not written yet; available: 1"),
+    }
+}
+
+fn train(config: PathBuf, device: Option<DeviceChoice>, resume: Option<PathBuf>) -> Result<()> {
+    let job: TrainJob = chapters::load_config(&config)?;
+    let device = chapters::prepare(device.unwrap_or(job.device), 0, job.seed)?;
+    let text = job.corpus.load()?;
+    let tokenizer = match &resume {
+        Some(path) => checkpoint::load(path)?.tokenizer,
+        None => Tokenizer::char_level(&text),
+    };
+    let model_cfg = job.model.clone().with_vocab_size(tokenizer.vocab_size());
+    let mut model = Model::new(&model_cfg, device)?;
+    let split = Split::new(
+        &tokenizer.encode(&text),
+        job.val_fraction,
+        job.train.block_size,
+    )?;
+    let run = RunDir::create(&job.runs_dir, &job.name)?;
+    run.write_json("config.json", &job)?;
+    let opts = TrainOptions {
+        label: job.name.clone(),
+        progress: ProgressMode::Auto,
+        metrics_path: Some(run.file("metrics.jsonl")),
+        checkpoint_path: Some(run.file("model.safetensors")),
+        resume_from: resume,
+    };
+    let report = jielong::train::train(&mut model, &tokenizer, &split, &job.train, &opts)?;
+    let (train_curve, val_curve) = report.eval_curves();
+    let series = [
+        jielong::plot::Series::new("train", train_curve),
+        jielong::plot::Series::new("validation", val_curve),
+    ];
+    jielong::plot::line_chart(
+        &job.name,
+        "training step",
+        "cross-entropy (nats/token)",
+        &series,
+    )?
+    .save(&run.file("loss.svg"))?;
+    println!(
+        "{} parameters · train loss {:.3} · validation loss {:.3} · {:.0} tokens/s · wrote {}",
+        report.params,
+        report.final_train_loss,
+        report.final_val_loss,
+        report.tokens_per_sec,
+        run.path.display()
+    );
+    Ok(())
+}
+
+fn sample(
+    path: &std::path::Path,
+    prompt: &str,
+    sampling: &SamplingConfig,
+    device: DeviceChoice,
+) -> Result<()> {
+    let (model, tokenizer) = checkpoint::load_model(path, device.resolve()?)?;
+    let mut out = std::io::stdout().lock();
+    write!(out, "{prompt}")?;
+    generate::generate_with(&model, &tokenizer, prompt, sampling, |piece| {
+        let _ = write!(out, "{piece}");
+        let _ = out.flush();
+    })
+    .context("cannot continue the prompt")?;
+    writeln!(out)?;
+    Ok(())
+}

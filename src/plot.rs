@@ -1,0 +1,213 @@
+//! Charts with plotters, as SVG: saved next to a run's metrics, included by the book, and shown inline in
+//! Jupyter notebooks (evcxr displays any value with an `evcxr_display` method).
+
+use anyhow::{Context, Result};
+use plotters::prelude::*;
+use std::path::Path;
+
+/// One line on a chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// Legend text.
+    pub label: String,
+    /// Points `(x, y)` in order of x.
+    pub points: Vec<(f64, f64)>,
+    /// Draw dashed (for reference lines such as a baseline).
+    pub dashed: bool,
+}
+
+impl Series {
+    /// A solid line.
+    pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            label: label.into(),
+            points,
+            dashed: false,
+        }
+    }
+
+    /// A dashed horizontal line at `y` from `x0` to `x1`: a baseline such as the uniform model's ln V.
+    pub fn horizontal(label: impl Into<String>, y: f64, x0: f64, x1: f64) -> Self {
+        Series {
+            label: label.into(),
+            points: vec![(x0, y), (x1, y)],
+            dashed: true,
+        }
+    }
+}
+
+/// A finished chart: SVG text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figure {
+    svg: String,
+}
+
+impl Figure {
+    /// The SVG document.
+    pub fn svg(&self) -> &str {
+        &self.svg
+    }
+
+    /// Write the SVG to `path`.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        crate::run::write_atomic(path, self.svg.as_bytes())
+    }
+
+    /// Show the chart inline in a Jupyter notebook running the evcxr kernel.
+    pub fn evcxr_display(&self) {
+        println!(
+            "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT",
+            self.svg
+        );
+    }
+}
+
+const SIZE: (u32, u32) = (760, 440);
+
+/// The colour of the `i`-th series (a colour-blind-safe palette).
+pub fn color(i: usize) -> RGBColor {
+    const PALETTE: [RGBColor; 8] = [
+        RGBColor(0, 114, 178),
+        RGBColor(213, 94, 0),
+        RGBColor(0, 158, 115),
+        RGBColor(204, 121, 167),
+        RGBColor(230, 159, 0),
+        RGBColor(86, 180, 233),
+        RGBColor(120, 120, 120),
+        RGBColor(0, 0, 0),
+    ];
+    PALETTE[i % PALETTE.len()]
+}
+
+fn bounds(series: &[Series]) -> ((f64, f64), (f64, f64)) {
+    let points = series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .filter(|(x, y)| x.is_finite() && y.is_finite());
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(x, y) in points {
+        (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+    }
+    if x0 > x1 {
+        return ((0.0, 1.0), (0.0, 1.0));
+    }
+    let pad = ((y1 - y0) * 0.05).max(1e-3);
+    ((x0, x1.max(x0 + 1e-9)), (y0 - pad, y1 + pad))
+}
+
+// ANCHOR: line_chart
+/// A line chart of several series sharing axes, e.g. the train and validation loss of two models.
+pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Result<Figure> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE)?;
+        let ((x0, x1), (y0, y1)) = bounds(series);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .light_line_style(WHITE.mix(0.0))
+            .draw()?;
+        for (i, s) in series.iter().enumerate() {
+            let style = ShapeStyle::from(color(i)).stroke_width(2);
+            let points = s
+                .points
+                .iter()
+                .copied()
+                .filter(|(x, y)| x.is_finite() && y.is_finite());
+            let drawn = if s.dashed {
+                chart.draw_series(DashedLineSeries::new(points, 6, 4, style))?
+            } else {
+                chart.draw_series(LineSeries::new(points, style))?
+            };
+            drawn
+                .label(s.label.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+        root.present().context("cannot render the chart")?;
+    }
+    Ok(Figure { svg })
+}
+// ANCHOR_END: line_chart
+
+/// How a token is labelled on a chart axis: visible stand-ins for space and newline.
+pub fn token_label(token: &str) -> String {
+    token.replace(' ', "␣").replace('\n', "⏎")
+}
+
+/// A grouped bar chart: one group of bars per category (e.g. a candidate next token), one bar per series
+/// (e.g. a temperature), heights in `values[series][category]`.
+pub fn bar_chart(
+    title: &str,
+    y_label: &str,
+    categories: &[String],
+    series: &[(String, Vec<f64>)],
+) -> Result<Figure> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE)?;
+        let y_max = series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .fold(0.0, f64::max)
+            .max(1e-9)
+            * 1.1;
+        let n = categories.len();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..y_max)?;
+        let label = |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                categories
+                    .get(i as usize)
+                    .map(|c| token_label(c))
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n.max(1) * 2 + 1)
+            .x_label_formatter(&label)
+            .y_desc(y_label)
+            .draw()?;
+        let width = 0.8 / series.len().max(1) as f64;
+        for (s, (name, values)) in series.iter().enumerate() {
+            let c = color(s);
+            let bars = values.iter().enumerate().map(move |(i, &v)| {
+                let left = i as f64 - 0.4 + s as f64 * width;
+                Rectangle::new([(left, 0.0), (left + width * 0.95, v)], c.filled())
+            });
+            chart
+                .draw_series(bars)?
+                .label(name.as_str())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+        root.present().context("cannot render the chart")?;
+    }
+    Ok(Figure { svg })
+}

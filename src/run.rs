@@ -1,0 +1,118 @@
+//! A run directory, `runs/<name>/`: everything one experiment leaves behind.
+//!
+//! ```text
+//! runs/ch01/
+//!   config.json     the exact config that ran (rerun it with --config)
+//!   metrics.jsonl   one JSON object per training step
+//!   *.svg           the charts
+//!   *.safetensors   checkpoints
+//!   report.md       what happened, in words and tables
+//! ```
+//!
+//! Files are written atomically — to a temporary name, then renamed — so an interrupted run never leaves a
+//! half-written file under the real name.
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// The directory of one run.
+#[derive(Clone, Debug)]
+pub struct RunDir {
+    /// `runs/<name>`.
+    pub path: PathBuf,
+}
+
+impl RunDir {
+    /// Create (or reuse) `<root>/<name>`.
+    pub fn create(root: &Path, name: &str) -> Result<Self> {
+        let path = root.join(name);
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("cannot create run directory {}", path.display()))?;
+        Ok(RunDir { path })
+    }
+
+    /// The path of a file inside the run.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Write `value` as pretty JSON to `name`, atomically.
+    pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<PathBuf> {
+        let json = serde_json::to_string_pretty(value).context("cannot serialize to JSON")?;
+        self.write_text(name, &json)
+    }
+
+    /// Write text to `name`, atomically.
+    pub fn write_text(&self, name: &str, text: &str) -> Result<PathBuf> {
+        let path = self.file(name);
+        write_atomic(&path, text.as_bytes())?;
+        Ok(path)
+    }
+}
+
+/// Write `bytes` to `path` through a temporary file in the same directory and a rename, so readers see
+/// either the old file or the complete new one, never a partial write.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = temp_path(path);
+    let result = std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .with_context(|| format!("cannot write {}", path.display()));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// `dir/.name.tmp` for `dir/name`.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp"))
+}
+
+/// An append-only JSON-lines log: one object per line, flushed as it goes.
+pub struct MetricsLog {
+    out: BufWriter<File>,
+}
+
+impl MetricsLog {
+    /// Start a new log at `path` (truncating), or continue an existing one when `append`.
+    pub fn open(path: &Path, append: bool) -> Result<Self> {
+        let file = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(append)
+            .truncate(!append)
+            .open(path)
+            .with_context(|| format!("cannot open metrics log {}", path.display()))?;
+        Ok(MetricsLog {
+            out: BufWriter::new(file),
+        })
+    }
+
+    /// Append one record.
+    pub fn write<T: Serialize>(&mut self, record: &T) -> Result<()> {
+        serde_json::to_writer(&mut self.out, record)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+/// Read every record of a JSON-lines log.
+pub fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            serde_json::from_str(l).with_context(|| format!("{} line {}", path.display(), i + 1))
+        })
+        .collect()
+}
