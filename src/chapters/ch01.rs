@@ -94,11 +94,11 @@ impl Default for Ch01Config {
                 steps: 1500,
                 ..TrainConfig::default()
             },
-            prompt: "Ada".into(),
+            prompt: "Bide Kurur was born in ".into(),
             temperatures: vec![0.5, 1.0, 2.0],
             top_tokens: 10,
             sample_tokens: 240,
-            repetition_prompts: vec!["The ".into(), "One day".into(), "In the".into()],
+            repetition_prompts: ["The ", "One day", "In the", "Kape Nalen", "Her pet"].map(String::from).to_vec(),
             repetition_seeds: 3,
             repetition_ngram: 4,
             progress: ProgressMode::Auto,
