@@ -122,6 +122,14 @@ fn parse(bytes: &[u8]) -> Result<Checkpoint> {
     }
     let model_config: ModelConfig = serde_json::from_str(field("model_config")?)?;
     let tokenizer = Tokenizer::from_json(field("tokenizer")?)?;
+    if model_config.vocab_size() < tokenizer.vocab_size() {
+        // The model could not embed the tokenizer's higher ids: refuse now, not mid-forward.
+        bail!(
+            "the model scores {} tokens but the tokenizer has {}",
+            model_config.vocab_size(),
+            tokenizer.vocab_size()
+        );
+    }
     let train_state = meta
         .get("train_state")
         .map(|s| serde_json::from_str(s))

@@ -78,6 +78,7 @@ impl Preset {
         Preset::Deterministic,
     ];
 
+    // ANCHOR: presets
     /// The preset's sampling settings (200 new tokens, seed 0, no stop strings).
     pub fn config(self) -> SamplingConfig {
         let (temperature, top_p) = match self {
@@ -95,6 +96,7 @@ impl Preset {
             stop: vec![],
         }
     }
+    // ANCHOR_END: presets
 
     /// The preset's name as the book writes it.
     pub fn name(self) -> &'static str {
@@ -180,6 +182,7 @@ pub fn argmax(logits: &[f32]) -> usize {
     best
 }
 
+// ANCHOR: sampling_distribution
 /// The distribution the sampler actually draws from: temperature, then top-k, then top-p.
 /// At temperature 0 all the mass sits on the argmax.
 pub fn sampling_distribution(logits: &[f32], cfg: &SamplingConfig) -> Vec<f64> {
@@ -210,6 +213,7 @@ pub fn draw(probs: &[f64], rng: &mut ChaCha8Rng) -> usize {
     }
     last_nonzero // u landed in the rounding gap above the last cumulative sum
 }
+// ANCHOR_END: sampling_distribution
 
 /// The model's next-token logits after `context`, as a plain vector.
 pub fn next_logits(model: &Model, context: &[i64]) -> Vec<f32> {
@@ -286,6 +290,7 @@ pub fn top_next_tokens(
         .collect())
 }
 
+// ANCHOR: repeated_ngrams
 /// How repetitive a text is: the fraction of its word n-grams that already occurred earlier in it.
 /// 0 means no n-gram repeats; near 1 means the text is stuck in a loop.
 pub fn repeated_ngram_fraction(text: &str, n: usize) -> f64 {
@@ -298,3 +303,4 @@ pub fn repeated_ngram_fraction(text: &str, n: usize) -> f64 {
     let repeats = grams.iter().filter(|g| !seen.insert(**g)).count();
     repeats as f64 / grams.len() as f64
 }
+// ANCHOR_END: repeated_ngrams

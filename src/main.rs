@@ -15,6 +15,7 @@ use jielong::device::DeviceChoice;
 use jielong::generate::{self, Preset, SamplingConfig};
 use jielong::progress::ProgressMode;
 use jielong::run::RunDir;
+use jielong::tokenizer::require_tokens;
 use jielong::train::{TrainConfig, TrainOptions};
 use jielong::{Model, ModelConfig, Tokenizer, checkpoint};
 use serde::{Deserialize, Serialize};
@@ -247,7 +248,13 @@ fn sample(
     sampling: &SamplingConfig,
     device: DeviceChoice,
 ) -> Result<()> {
+    sampling.validate()?;
     let (model, tokenizer) = checkpoint::load_model(path, device.resolve()?)?;
+    // Refuse the prompt before echoing it, so that an error is a line of its own.
+    let ids = tokenizer
+        .encode_strict(prompt)
+        .context("cannot continue the prompt")?;
+    require_tokens(&ids, "the prompt").context("cannot continue the prompt")?;
     let mut out = std::io::stdout().lock();
     write!(out, "{prompt}")?;
     generate::generate_with(&model, &tokenizer, prompt, sampling, |piece| {

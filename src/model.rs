@@ -152,6 +152,7 @@ fn embedding(p: nn::Path, n: usize, dim: usize) -> nn::Embedding {
     nn::embedding(p, n as i64, dim as i64, cfg)
 }
 
+// ANCHOR: bigram
 /// The bigram model: a table `W[V, V]`, row `i` holds the next-token scores after token `i`.
 #[derive(Debug)]
 pub struct Bigram {
@@ -173,6 +174,7 @@ impl Bigram {
         self.table.forward(idx)
     }
 }
+// ANCHOR_END: bigram
 
 // ANCHOR: attention
 /// Causal multi-head self-attention: every position attends to itself and the positions before it.
@@ -328,7 +330,7 @@ impl Gpt {
 #[derive(Debug)]
 enum Net {
     Bigram(Bigram),
-    Gpt(Gpt),
+    Gpt(Box<Gpt>),
 }
 
 /// A language model with its parameters: the one type that training, generation and checkpoints use.
@@ -358,7 +360,7 @@ impl Model {
         let root = vs.root();
         let net = match config {
             ModelConfig::Bigram { vocab_size } => Net::Bigram(Bigram::new(&root, *vocab_size)),
-            ModelConfig::Gpt(c) => Net::Gpt(Gpt::new(&root, c)),
+            ModelConfig::Gpt(c) => Net::Gpt(Box::new(Gpt::new(&root, c))),
         };
         Ok(Model {
             vs,
@@ -406,6 +408,7 @@ impl Model {
     }
     // ANCHOR_END: loss
 
+    // ANCHOR: next_token_logits
     /// Logits for the token after `context`, cropped to the model's block size: a `[V]` tensor.
     pub fn next_token_logits(&self, context: &[i64]) -> Tensor {
         let start = match self.config.block_size() {
@@ -417,4 +420,5 @@ impl Model {
             .unsqueeze(0);
         tch::no_grad(|| self.forward(&idx, false)).get(0).get(-1)
     }
+    // ANCHOR_END: next_token_logits
 }

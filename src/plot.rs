@@ -2,7 +2,9 @@
 //! Jupyter notebooks (evcxr displays any value with an `evcxr_display` method).
 
 use anyhow::{Context, Result};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use std::ops::Range;
 use std::path::Path;
 
 /// One line on a chart.
@@ -95,25 +97,46 @@ fn bounds(series: &[Series]) -> ((f64, f64), (f64, f64)) {
     ((x0, x1.max(x0 + 1e-9)), (y0 - pad, y1 + pad))
 }
 
-// ANCHOR: line_chart
-/// A line chart of several series sharing axes, e.g. the train and validation loss of two models.
-pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Result<Figure> {
+/// A chart whose axes are both plain numbers.
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Render one titled chart over `x × y` to SVG text; `draw` fills in the mesh and the series.
+fn render(
+    title: &str,
+    x: Range<f64>,
+    y: Range<f64>,
+    draw: impl FnOnce(&mut Chart) -> Result<()>,
+) -> Result<Figure> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE)?;
-        let ((x0, x1), (y0, y1)) = bounds(series);
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(56)
-            .build_cartesian_2d(x0..x1, y0..y1)?;
+            .build_cartesian_2d(x, y)?;
+        draw(&mut chart)?;
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+        root.present().context("cannot render the chart")?;
+    }
+    Ok(Figure { svg })
+}
+
+// ANCHOR: line_chart
+/// A line chart of several series sharing axes, e.g. the train and validation loss of two models.
+pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Result<Figure> {
+    let ((x0, x1), (y0, y1)) = bounds(series);
+    render(title, x0..x1, y0..y1, |chart| {
         chart
             .configure_mesh()
             .x_desc(x_label)
             .y_desc(y_label)
-            .light_line_style(WHITE.mix(0.0))
             .draw()?;
         for (i, s) in series.iter().enumerate() {
             let style = ShapeStyle::from(color(i)).stroke_width(2);
@@ -131,14 +154,8 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) 
                 .label(s.label.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
-        root.present().context("cannot render the chart")?;
-    }
-    Ok(Figure { svg })
+        Ok(())
+    })
 }
 // ANCHOR_END: line_chart
 
@@ -155,34 +172,26 @@ pub fn bar_chart(
     categories: &[String],
     series: &[(String, Vec<f64>)],
 ) -> Result<Figure> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE)?;
-        let y_max = series
-            .iter()
-            .flat_map(|(_, v)| v.iter().copied())
-            .fold(0.0, f64::max)
-            .max(1e-9)
-            * 1.1;
-        let n = categories.len();
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..y_max)?;
-        let label = |x: &f64| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                categories
-                    .get(i as usize)
-                    .map(|c| token_label(c))
-                    .unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
+    let y_max = series
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.1;
+    let n = categories.len();
+    let label = |x: &f64| {
+        let i = x.round();
+        let on_tick = (x - i).abs() < 1e-6 && i >= 0.0;
+        if on_tick {
+            categories
+                .get(i as usize)
+                .map(|c| token_label(c))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    render(title, -0.5..(n as f64 - 0.5), 0.0..y_max, |chart| {
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -202,12 +211,6 @@ pub fn bar_chart(
                 .label(name.as_str())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
-        root.present().context("cannot render the chart")?;
-    }
-    Ok(Figure { svg })
+        Ok(())
+    })
 }

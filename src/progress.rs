@@ -65,7 +65,7 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.set_position(done);
             bar.set_message(message.to_string());
-        } else if self.lines && (done % self.every == 0 || done == self.total) {
+        } else if self.lines && (done.is_multiple_of(self.every) || done == self.total) {
             let secs = self.started.elapsed().as_secs_f64();
             println!(
                 "[{}] {done}/{} {message} ({secs:.1}s)",

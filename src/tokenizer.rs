@@ -28,6 +28,7 @@ pub struct CharTokenizer {
 }
 
 impl CharTokenizer {
+    // ANCHOR: fit
     /// Build the vocabulary from every distinct character of `text`.
     pub fn fit(text: &str) -> Self {
         let chars: Vec<char> = text.chars().collect::<BTreeSet<_>>().into_iter().collect();
@@ -42,6 +43,7 @@ impl CharTokenizer {
             .collect();
         CharTokenizer { chars, index }
     }
+    // ANCHOR_END: fit
 
     fn id(&self, c: char) -> Option<i64> {
         self.index.get(&c).copied()
@@ -76,6 +78,7 @@ impl Tokenizer {
         }
     }
 
+    // ANCHOR: encode_decode
     /// Text to ids; unknown characters become [`UNK_ID`].
     pub fn encode(&self, text: &str) -> Vec<i64> {
         match self {
@@ -106,6 +109,7 @@ impl Tokenizer {
             Tokenizer::Char(t) => ids.iter().map(|&id| t.piece(id)).collect(),
         }
     }
+    // ANCHOR_END: encode_decode
 
     /// The text of one token, for charts and streaming output.
     pub fn token_text(&self, id: i64) -> String {

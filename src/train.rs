@@ -270,6 +270,9 @@ impl AdamW {
 }
 // ANCHOR_END: adamw
 
+/// Points `(step, loss)` of a loss curve.
+pub type Curve = Vec<(f64, f64)>;
+
 /// One line of `metrics.jsonl`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -310,7 +313,7 @@ pub struct TrainReport {
 
 impl TrainReport {
     /// `(step, estimated train loss)` and `(step, validation loss)` at every evaluation, for charts.
-    pub fn eval_curves(&self) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+    pub fn eval_curves(&self) -> (Curve, Curve) {
         let evals = self.records.iter().filter(|r| r.val_loss.is_some());
         let train = evals
             .clone()
@@ -387,6 +390,7 @@ pub fn train(
     }
     for step in start..cfg.steps {
         crate::device::seed(cfg.seed.wrapping_add(step as u64)); // dropout masks depend on (seed, step) only
+        // ANCHOR: train_step
         let mut rng = step_rng(cfg.seed, step);
         let (x, y) = random_batch(
             &split.train,
@@ -401,6 +405,7 @@ pub fn train(
         let grad_norm = opt.clip_grad_norm(cfg.grad_clip);
         let lr = cfg.lr_at(step);
         opt.step(lr);
+        // ANCHOR_END: train_step
 
         let done = step + 1;
         let tokens_per_sec =

@@ -94,11 +94,13 @@ impl Default for Ch01Config {
                 steps: 1500,
                 ..TrainConfig::default()
             },
-            prompt: "Bide Kurur was born in ".into(),
+            prompt: "Bide Kurur's pet is a ".into(),
             temperatures: vec![0.5, 1.0, 2.0],
             top_tokens: 10,
             sample_tokens: 240,
-            repetition_prompts: ["The ", "One day", "In the", "Kape Nalen", "Her pet"].map(String::from).to_vec(),
+            repetition_prompts: ["The ", "One day", "In the", "Kape Nalen", "Her pet"]
+                .map(String::from)
+                .to_vec(),
             repetition_seeds: 3,
             repetition_ngram: 4,
             progress: ProgressMode::Auto,
@@ -183,58 +185,28 @@ pub struct Ch01Result {
     pub seconds: f64,
 }
 
-/// Run chapter 1's experiment and write `runs/<run_name>/`.
+/// Run chapter 1's experiment and write `runs/<run_name>/`: the steps below, in order.
 pub fn run(cfg: &Ch01Config) -> Result<Ch01Result> {
     let clock = Instant::now();
     let device = super::prepare(cfg.device, cfg.threads, cfg.seed)?;
-    let run = RunDir::create(&cfg.runs_dir, &cfg.run_name)?;
-    run.write_json("config.json", cfg)?;
+    let run = create_run(cfg)?;
+    let data = prepare_data(cfg)?;
+    let vocab_size = data.tokenizer.vocab_size();
 
-    let text = cfg.corpus.load()?;
-    let tokenizer = Tokenizer::char_level(&text);
-    let ids = tokenizer.encode(&text);
-    let split = Split::new(
-        &ids,
-        cfg.val_fraction,
-        cfg.gpt_train.block_size.max(cfg.bigram_train.block_size),
-    )?;
-    let vocab_size = tokenizer.vocab_size();
-
-    let bigram_cfg = ModelConfig::Bigram { vocab_size };
-    let (bigram, bigram_report) = train_model(
-        &run,
-        "bigram",
-        &bigram_cfg,
-        &tokenizer,
-        &split,
-        &cfg.bigram_train,
-        cfg,
-    )?;
-    let gpt_cfg = ModelConfig::Gpt(GptConfig {
-        vocab_size,
-        ..cfg.gpt.clone()
-    });
-    let (gpt, gpt_report) = train_model(
-        &run,
-        "gpt",
-        &gpt_cfg,
-        &tokenizer,
-        &split,
-        &cfg.gpt_train,
-        cfg,
-    )?;
+    let (bigram, bigram_report) = train_bigram(&run, &data, cfg)?;
+    let (gpt, gpt_report) = train_gpt(&run, &data, cfg)?;
     drop(bigram);
 
-    let uniform_loss = (vocab_size as f64).ln();
+    let uniform_loss = uniform_loss(vocab_size);
     loss_figure(&bigram_report, &gpt_report, uniform_loss)?.save(&run.file("loss.svg"))?;
-    let next_token = next_token_distributions(&gpt, &tokenizer, cfg)?;
+    let next_token = next_token_distributions(&gpt, &data.tokenizer, cfg)?;
     next_token_figure(&cfg.prompt, &next_token)?.save(&run.file("next_token.svg"))?;
-    let samples = preset_samples(&gpt, &tokenizer, cfg)?;
-    let repetition = measure_repetition(&gpt, &tokenizer, cfg)?;
+    let samples = preset_samples(&gpt, &data.tokenizer, cfg)?;
+    let repetition = measure_repetition(&gpt, &data.tokenizer, cfg)?;
 
     let result = Ch01Result {
         device: crate::device::describe(device),
-        corpus_chars: text.chars().count(),
+        corpus_chars: data.text.chars().count(),
         vocab_size,
         uniform_loss,
         bigram: summary("bigram", &bigram_report, &run),
@@ -250,13 +222,75 @@ pub fn run(cfg: &Ch01Config) -> Result<Ch01Result> {
     Ok(result)
 }
 
+/// What both models learn from: the corpus, its character vocabulary and its train/validation split.
+#[derive(Debug)]
+pub struct Ch01Data {
+    /// The corpus text.
+    pub text: String,
+    /// The character tokenizer fitted to the corpus.
+    pub tokenizer: Tokenizer,
+    /// The corpus's token ids: training part first, validation part (the last `val_fraction`) after.
+    pub split: Split,
+}
+
+/// Create the run directory `<runs_dir>/<run_name>/` and write the config into it (config.json).
+pub fn create_run(cfg: &Ch01Config) -> Result<RunDir> {
+    let run = RunDir::create(&cfg.runs_dir, &cfg.run_name)?;
+    run.write_json("config.json", cfg)?;
+    Ok(run)
+}
+
+/// Load the corpus, fit the character tokenizer to it and split its token ids; each part must hold more
+/// tokens than the longer of the two training windows.
+pub fn prepare_data(cfg: &Ch01Config) -> Result<Ch01Data> {
+    let text = cfg.corpus.load()?;
+    let tokenizer = Tokenizer::char_level(&text);
+    let ids = tokenizer.encode(&text);
+    let split = Split::new(
+        &ids,
+        cfg.val_fraction,
+        cfg.gpt_train.block_size.max(cfg.bigram_train.block_size),
+    )?;
+    Ok(Ch01Data {
+        text,
+        tokenizer,
+        split,
+    })
+}
+
+/// The loss of the uniform guess over `vocab_size` tokens, `−ln(1/V) = ln V`: where an untrained model
+/// starts, and the line every trained model must get below.
+pub fn uniform_loss(vocab_size: usize) -> f64 {
+    (vocab_size as f64).ln()
+}
+
+/// Train the bigram baseline on `data` into `<run>/bigram/` (metrics.jsonl, model.safetensors).
+pub fn train_bigram(
+    run: &RunDir,
+    data: &Ch01Data,
+    cfg: &Ch01Config,
+) -> Result<(Model, TrainReport)> {
+    let model_cfg = ModelConfig::Bigram {
+        vocab_size: data.tokenizer.vocab_size(),
+    };
+    train_model(run, "bigram", &model_cfg, data, &cfg.bigram_train, cfg)
+}
+
+/// Train the GPT of shape `cfg.gpt` on `data` into `<run>/gpt/` (metrics.jsonl, model.safetensors).
+pub fn train_gpt(run: &RunDir, data: &Ch01Data, cfg: &Ch01Config) -> Result<(Model, TrainReport)> {
+    let model_cfg = ModelConfig::Gpt(GptConfig {
+        vocab_size: data.tokenizer.vocab_size(),
+        ..cfg.gpt.clone()
+    });
+    train_model(run, "gpt", &model_cfg, data, &cfg.gpt_train, cfg)
+}
+
 /// Train one model into `runs/<run>/<name>/` (metrics.jsonl, model.safetensors).
 fn train_model(
     run: &RunDir,
     name: &str,
     model_cfg: &ModelConfig,
-    tokenizer: &Tokenizer,
-    split: &Split,
+    data: &Ch01Data,
     train_cfg: &TrainConfig,
     cfg: &Ch01Config,
 ) -> Result<(Model, TrainReport)> {
@@ -273,7 +307,7 @@ fn train_model(
         checkpoint_path: Some(dir.file("model.safetensors")),
         resume_from: None,
     };
-    let report = train::train(&mut model, tokenizer, split, train_cfg, &opts)
+    let report = train::train(&mut model, &data.tokenizer, &data.split, train_cfg, &opts)
         .with_context(|| format!("training the {name} model"))?;
     Ok((model, report))
 }

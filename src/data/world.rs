@@ -598,6 +598,7 @@ fn random_person(
 /// ends with " {object}." so it can be cut into a cloze prompt; the others vary words and order.
 fn templates(relation: Relation) -> &'static [&'static str; MAX_DIVERSITY] {
     match relation {
+        // ANCHOR: templates_birth_city
         Relation::BirthCity => &[
             "{subject} was born in {object}.",
             "{subject}'s birthplace is {object}.",
@@ -608,6 +609,7 @@ fn templates(relation: Relation) -> &'static [&'static str; MAX_DIVERSITY] {
             "It was in {object} that {subject} was born.",
             "{subject} first saw the light of day in {object}.",
         ],
+        // ANCHOR_END: templates_birth_city
         Relation::HomeCity => &[
             "{subject} lives in {object}.",
             "{subject}'s home is in {object}.",

@@ -1,0 +1,146 @@
+//! Helpers shared by the integration tests: tiny configs that train on a CPU in well under a second, a
+//! lock around libtorch's global random generator, and temporary directories that clean up after themselves.
+
+#![allow(dead_code)] // each test file uses a different part of this module
+
+use jielong::Tokenizer;
+use jielong::data::Split;
+use jielong::data::world::{WorldConfig, world_corpus};
+use jielong::model::{GptConfig, Model, ModelConfig};
+use jielong::progress::ProgressMode;
+use jielong::train::{self, Schedule, TrainConfig, TrainOptions, TrainReport};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use tch::Device;
+
+static TORCH: Mutex<()> = Mutex::new(());
+
+/// Hold this while a test seeds libtorch and relies on what it draws (initialisation, dropout): libtorch's
+/// generator is global to the process, and the tests of one file run on parallel threads. Also pins
+/// libtorch to one CPU thread, so the tests of a file do not fight over the machine's cores.
+pub fn torch_lock() -> MutexGuard<'static, ()> {
+    let guard = TORCH
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    tch::set_num_threads(1);
+    guard
+}
+
+/// A directory under the system's temporary directory, unique to this process and call, removed on drop.
+pub struct TempDir {
+    pub path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new(label: &str) -> Self {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let path =
+            std::env::temp_dir().join(format!("jielong-test-{label}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("the temporary directory can be created");
+        TempDir { path }
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// A world of 40 people: about 25 000 characters of text.
+pub fn tiny_world() -> WorldConfig {
+    WorldConfig {
+        seed: 42,
+        n_people: 40,
+        diversity: 2,
+        docs_per_person: 2,
+    }
+}
+
+/// The tiny world's text.
+pub fn tiny_corpus() -> String {
+    world_corpus(&tiny_world()).expect("the tiny world is valid")
+}
+
+/// A one-block GPT of width 32 that reads 16 tokens.
+pub fn tiny_gpt(vocab_size: usize) -> ModelConfig {
+    ModelConfig::Gpt(GptConfig {
+        vocab_size,
+        block_size: 16,
+        n_layer: 1,
+        n_head: 2,
+        n_embd: 32,
+        dropout: 0.0,
+        tie_weights: true,
+    })
+}
+
+/// A short, constant-rate training run (the schedule does not depend on `steps`, so a run can be extended).
+pub fn tiny_train(steps: usize) -> TrainConfig {
+    TrainConfig {
+        steps,
+        batch_size: 8,
+        block_size: 16,
+        lr: 3e-3,
+        schedule: Schedule::Constant,
+        warmup_steps: 5,
+        eval_every: 10,
+        eval_batches: 2,
+        seed: 7,
+        ..TrainConfig::default()
+    }
+}
+
+/// The tiny corpus, its tokenizer and a 90/10 split for windows of 16 tokens.
+pub fn tiny_data() -> (Tokenizer, Split) {
+    let text = tiny_corpus();
+    let tokenizer = Tokenizer::char_level(&text);
+    let split = Split::new(&tokenizer.encode(&text), 0.1, 16).expect("the tiny corpus splits");
+    (tokenizer, split)
+}
+
+/// Options that print nothing and write nothing.
+pub fn quiet() -> TrainOptions {
+    TrainOptions {
+        label: "test".into(),
+        progress: ProgressMode::Quiet,
+        ..TrainOptions::default()
+    }
+}
+
+/// A model built after seeding libtorch with `seed` (call under [`torch_lock`]).
+pub fn seeded_model(config: &ModelConfig, seed: u64) -> Model {
+    jielong::device::seed(seed);
+    Model::new(config, Device::Cpu).expect("the test config is valid")
+}
+
+/// A tiny GPT trained for `steps` steps on the tiny world, with its tokenizer (call under [`torch_lock`]).
+pub fn trained_tiny_gpt(steps: usize) -> (Model, Tokenizer, TrainReport) {
+    let (tokenizer, split) = tiny_data();
+    let mut model = seeded_model(&tiny_gpt(tokenizer.vocab_size()), 1);
+    let report = train::train(&mut model, &tokenizer, &split, &tiny_train(steps), &quiet())
+        .expect("the tiny run trains");
+    (model, tokenizer, report)
+}
+
+/// The file names in `dir`, sorted.
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("the directory is readable")
+        .map(|e| {
+            e.expect("a directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
