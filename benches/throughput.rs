@@ -16,7 +16,11 @@ use jielong::{Tokenizer, data::world};
 use std::time::Instant;
 
 fn main() -> anyhow::Result<()> {
-    let choice: DeviceChoice = std::env::args().skip(1).find(|a| !a.starts_with('-')).unwrap_or_else(|| "cpu".into()).parse()?;
+    let choice: DeviceChoice = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .unwrap_or_else(|| "cpu".into())
+        .parse()?;
     let dev = choice.resolve()?;
     device::seed(0);
     let text = world::world_corpus(&world::WorldConfig::default())?;
@@ -24,11 +28,24 @@ fn main() -> anyhow::Result<()> {
     let vocab_size = tokenizer.vocab_size();
     let split = Split::new(&tokenizer.encode(&text), 0.1, 64)?;
     let train_cfg = TrainConfig::default();
-    println!("device: {}\n\n| model | parameters | training tokens/s | generation tokens/s |\n|---|---:|---:|---:|", device::describe(dev));
+    println!(
+        "device: {}\n\n| model | parameters | training tokens/s | generation tokens/s |\n|---|---:|---:|---:|",
+        device::describe(dev)
+    );
     let models = [
         ModelConfig::Bigram { vocab_size },
-        ModelConfig::Gpt(GptConfig { vocab_size, ..GptConfig::default() }),
-        ModelConfig::Gpt(GptConfig { vocab_size, n_layer: 6, n_embd: 256, n_head: 8, block_size: 128, ..GptConfig::default() }),
+        ModelConfig::Gpt(GptConfig {
+            vocab_size,
+            ..GptConfig::default()
+        }),
+        ModelConfig::Gpt(GptConfig {
+            vocab_size,
+            n_layer: 6,
+            n_embd: 256,
+            n_head: 8,
+            block_size: 128,
+            ..GptConfig::default()
+        }),
     ];
     for cfg in &models {
         let model = Model::new(cfg, dev)?;
@@ -38,16 +55,31 @@ fn main() -> anyhow::Result<()> {
             ModelConfig::Gpt(g) => format!("gpt {}×{}", g.n_layer, g.n_embd),
             other => other.name().to_string(),
         };
-        println!("| {name} | {} | {train_tps:.0} | {gen_tps:.0} |", model.num_params());
+        println!(
+            "| {name} | {} | {train_tps:.0} | {gen_tps:.0} |",
+            model.num_params()
+        );
     }
     Ok(())
 }
 
 /// Forward, backward and AdamW step on batches of `batch_size × block_size` tokens.
-fn training_tokens_per_sec(model: &Model, split: &Split, cfg: &TrainConfig, warmup: usize, steps: usize) -> f64 {
+fn training_tokens_per_sec(
+    model: &Model,
+    split: &Split,
+    cfg: &TrainConfig,
+    warmup: usize,
+    steps: usize,
+) -> f64 {
     let mut opt = AdamW::new(model, cfg);
     let mut step = |i: usize| {
-        let (x, y) = random_batch(&split.train, cfg.batch_size, cfg.block_size, &mut step_rng(cfg.seed, i), model.device());
+        let (x, y) = random_batch(
+            &split.train,
+            cfg.batch_size,
+            cfg.block_size,
+            &mut step_rng(cfg.seed, i),
+            model.device(),
+        );
         let loss = model.loss(&x, &y, true);
         opt.zero_grad();
         loss.backward();
@@ -65,9 +97,24 @@ fn training_tokens_per_sec(model: &Model, split: &Split, cfg: &TrainConfig, warm
 }
 
 /// Sampling `tokens` new tokens one at a time (no KV cache: each step re-reads the whole context).
-fn generation_tokens_per_sec(model: &Model, tokenizer: &Tokenizer, tokens: usize) -> anyhow::Result<f64> {
-    let cfg = SamplingConfig { max_new_tokens: tokens, ..SamplingConfig::default() };
-    generate::generate(model, tokenizer, "The ", &SamplingConfig { max_new_tokens: 10, ..cfg.clone() })?;
+fn generation_tokens_per_sec(
+    model: &Model,
+    tokenizer: &Tokenizer,
+    tokens: usize,
+) -> anyhow::Result<f64> {
+    let cfg = SamplingConfig {
+        max_new_tokens: tokens,
+        ..SamplingConfig::default()
+    };
+    generate::generate(
+        model,
+        tokenizer,
+        "The ",
+        &SamplingConfig {
+            max_new_tokens: 10,
+            ..cfg.clone()
+        },
+    )?;
     let clock = Instant::now();
     let text = generate::generate(model, tokenizer, "The ", &cfg)?;
     Ok(text.chars().count() as f64 / clock.elapsed().as_secs_f64())

@@ -137,6 +137,8 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) 
             .configure_mesh()
             .x_desc(x_label)
             .y_desc(y_label)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
             .draw()?;
         for (i, s) in series.iter().enumerate() {
             let style = ShapeStyle::from(color(i)).stroke_width(2);
@@ -158,6 +160,16 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) 
     })
 }
 // ANCHOR_END: line_chart
+
+/// An axis tick: whole numbers without decimals (`200`, not `200.0`), others with up to three decimals.
+fn tick(v: &f64) -> String {
+    if v.fract().abs() < 1e-9 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
 
 /// How a token is labelled on a chart axis: visible stand-ins for space and newline.
 pub fn token_label(token: &str) -> String {

@@ -3,7 +3,9 @@
 mod common;
 
 use common::TempDir;
-use jielong::data::{CorpusSource, Split, TANG_POEMS_PATH, clean_fortunes, random_batch, read_text_file, step_rng};
+use jielong::data::{
+    CorpusSource, Split, TANG_POEMS_PATH, clean_fortunes, random_batch, read_text_file, step_rng,
+};
 use tch::{Device, Tensor};
 
 #[test]
@@ -42,16 +44,32 @@ fn split_holds_out_the_tail_for_validation() {
 fn split_refuses_a_corpus_too_short_for_the_block_or_a_bad_fraction() {
     let ids: Vec<i64> = (0..40).collect();
     let err = Split::new(&ids, 0.1, 16).unwrap_err().to_string();
-    assert!(err.contains("40 tokens") && err.contains("block_size 16"), "{err}");
-    assert!(Split::new(&ids, 0.0, 4).unwrap_err().to_string().contains("val_fraction"));
-    assert!(Split::new(&ids, 1.0, 4).unwrap_err().to_string().contains("val_fraction"));
+    assert!(
+        err.contains("40 tokens") && err.contains("block_size 16"),
+        "{err}"
+    );
+    assert!(
+        Split::new(&ids, 0.0, 4)
+            .unwrap_err()
+            .to_string()
+            .contains("val_fraction")
+    );
+    assert!(
+        Split::new(&ids, 1.0, 4)
+            .unwrap_err()
+            .to_string()
+            .contains("val_fraction")
+    );
 }
 
 #[test]
 fn fortune_files_lose_their_colour_codes_and_separators() {
     // the shape of Debian's fortunes-zh files: an ANSI-coloured title and author, the text, then "%"
     let raw = "\u{1b}[32m《春晓》\u{1b}[m\n\u{1b}[33m作者：无名\u{1b}[m\n第一行，\n第二行。\n%\n\u{1b}[32m《夜》\u{1b}[m\n一行。\n%\n";
-    assert_eq!(clean_fortunes(raw), "《春晓》\n作者：无名\n第一行，\n第二行。\n\n《夜》\n一行。\n");
+    assert_eq!(
+        clean_fortunes(raw),
+        "《春晓》\n作者：无名\n第一行，\n第二行。\n\n《夜》\n一行。\n"
+    );
 }
 
 #[test]
@@ -75,10 +93,20 @@ fn text_files_must_exist_be_utf8_and_hold_text() {
     assert_eq!(read_text_file(&good).unwrap(), "床前明月光\n");
     let empty = dir.join("empty.txt");
     std::fs::write(&empty, " \n\n").unwrap();
-    assert!(read_text_file(&empty).unwrap_err().to_string().ends_with("is empty"));
+    assert!(
+        read_text_file(&empty)
+            .unwrap_err()
+            .to_string()
+            .ends_with("is empty")
+    );
     let latin1 = dir.join("latin1.txt");
     std::fs::write(&latin1, b"caf\xe9").unwrap();
-    assert!(read_text_file(&latin1).unwrap_err().to_string().contains("not UTF-8 text (invalid byte at offset 3)"));
+    assert!(
+        read_text_file(&latin1)
+            .unwrap_err()
+            .to_string()
+            .contains("not UTF-8 text (invalid byte at offset 3)")
+    );
     let missing = dir.join("missing.txt");
     assert!(format!("{:#}", read_text_file(&missing).unwrap_err()).contains("missing.txt"));
 }

@@ -19,5 +19,8 @@ pub fn bigram_probabilities(ids: &[i64], vocab_size: usize, smoothing: f64) -> V
 pub fn cross_entropy(probs: &[Vec<f64>], ids: &[i64]) -> f64 {
     let pairs = ids.windows(2);
     let n = pairs.len() as f64;
-    pairs.map(|p| -probs[p[0] as usize][p[1] as usize].ln()).sum::<f64>() / n
+    pairs
+        .map(|p| -probs[p[0] as usize][p[1] as usize].ln())
+        .sum::<f64>()
+        / n
 }
