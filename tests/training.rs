@@ -495,3 +495,60 @@ fn chapter_one_writes_its_run_directory() {
     assert_eq!(report, ch01::report(&cfg, &r));
     assert!(report.starts_with("# Chapter 1 — text continuation"));
 }
+
+#[test]
+fn chapter_one_refuses_a_bad_config_before_training_anything() {
+    let dir = TempDir::new("ch01-bad");
+    let good = tiny_chapter_one(&dir.path);
+    let cases = [
+        (
+            Ch01Config {
+                prompt: "龙".into(),
+                ..good.clone()
+            },
+            "prompt \"龙\" does not fit this corpus",
+        ),
+        (
+            Ch01Config {
+                repetition_prompts: vec!["".into()],
+                ..good.clone()
+            },
+            "prompt \"\" is empty",
+        ),
+        (
+            Ch01Config {
+                temperatures: vec![1.0, 0.0],
+                ..good.clone()
+            },
+            "temperatures must be positive, got 0",
+        ),
+        (
+            Ch01Config {
+                gpt: GptConfig {
+                    n_head: 3,
+                    ..good.gpt.clone()
+                },
+                ..good.clone()
+            },
+            "n_embd (32) must be divisible by n_head (3)",
+        ),
+        (
+            Ch01Config {
+                gpt_train: TrainConfig {
+                    block_size: 64,
+                    ..good.gpt_train.clone()
+                },
+                ..good.clone()
+            },
+            "gpt_train.block_size 64 exceeds gpt.block_size 32",
+        ),
+    ];
+    for (cfg, expected) in cases {
+        let err = format!("{:#}", ch01::run(&cfg).unwrap_err());
+        assert!(err.contains(expected), "{err}");
+        assert!(
+            !dir.join("ch01-tiny/bigram/model.safetensors").exists(),
+            "nothing was trained"
+        );
+    }
+}

@@ -14,9 +14,9 @@ use crate::model::{GptConfig, Model, ModelConfig};
 use crate::plot::{self, Figure, Series};
 use crate::progress::ProgressMode;
 use crate::run::RunDir;
-use crate::tokenizer::Tokenizer;
+use crate::tokenizer::{Tokenizer, require_tokens};
 use crate::train::{self, TrainConfig, TrainOptions, TrainReport};
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -108,6 +108,33 @@ impl Default for Ch01Config {
     }
 }
 
+impl Ch01Config {
+    /// Refuse a config that would fail only after minutes of training: an impossible GPT shape, a training
+    /// window longer than the GPT's context, a temperature that is not positive.
+    pub fn validate(&self) -> Result<()> {
+        ModelConfig::Gpt(GptConfig {
+            vocab_size: 1,
+            ..self.gpt.clone()
+        })
+        .validate()?;
+        if self.gpt_train.block_size > self.gpt.block_size {
+            bail!(
+                "ch01 config: gpt_train.block_size {} exceeds gpt.block_size {}",
+                self.gpt_train.block_size,
+                self.gpt.block_size
+            );
+        }
+        if let Some(t) = self
+            .temperatures
+            .iter()
+            .find(|t| !(**t > 0.0 && t.is_finite()))
+        {
+            bail!("ch01 config: temperatures must be positive, got {t}");
+        }
+        Ok(())
+    }
+}
+
 /// How one trained model did.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelSummary {
@@ -188,6 +215,7 @@ pub struct Ch01Result {
 /// Run chapter 1's experiment and write `runs/<run_name>/`: the steps below, in order.
 pub fn run(cfg: &Ch01Config) -> Result<Ch01Result> {
     let clock = Instant::now();
+    cfg.validate()?;
     let device = super::prepare(cfg.device, cfg.threads, cfg.seed)?;
     let run = create_run(cfg)?;
     let data = prepare_data(cfg)?;
@@ -245,6 +273,12 @@ pub fn create_run(cfg: &Ch01Config) -> Result<RunDir> {
 pub fn prepare_data(cfg: &Ch01Config) -> Result<Ch01Data> {
     let text = cfg.corpus.load()?;
     let tokenizer = Tokenizer::char_level(&text);
+    for prompt in std::iter::once(&cfg.prompt).chain(&cfg.repetition_prompts) {
+        let ids = tokenizer
+            .encode_strict(prompt)
+            .with_context(|| format!("prompt {prompt:?} does not fit this corpus"))?;
+        require_tokens(&ids, &format!("prompt {prompt:?}"))?;
+    }
     let ids = tokenizer.encode(&text);
     let split = Split::new(
         &ids,
