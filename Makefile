@@ -38,7 +38,7 @@ libtorch:
 	  echo "installing PyPI torch==$(TORCH_VERSION) into .venv (about 5 GB, once)"; \
 	  [ -x "$(PYTHON)" ] || python3 -m venv "$(VENV)"; \
 	  "$(PYTHON)" -m pip install --quiet --disable-pip-version-check torch==$(TORCH_VERSION) && \
-	  ln -sfn "$$("$(PYTHON)" -c 'import os, torch; print(os.path.dirname(torch.__file__))')" "$(VENV)/libtorch"; \
+	  ln -sfn "$$("$(PYTHON)" -c 'import importlib.util as u, os; print(os.path.dirname(u.find_spec("torch").origin))')" "$(VENV)/libtorch"; \
 	fi
 
 mdbook:
