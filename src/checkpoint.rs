@@ -8,6 +8,7 @@
 use crate::model::{Model, ModelConfig};
 use crate::run::write_atomic;
 use crate::tokenizer::Tokenizer;
+use crate::train::Tracker;
 use anyhow::{Context, Result, bail};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,10 @@ pub struct TrainState {
     pub step: usize,
     /// The training config, as JSON, so a resume can refuse a different one.
     pub train_config: serde_json::Value,
+    /// The trainer's memory of the run so far (initial loss, best and last evaluation), so a resumed run stops
+    /// where the uninterrupted one would; absent in checkpoints written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracker: Option<Tracker>,
 }
 
 /// A checkpoint read back from disk (tensors on the CPU).
@@ -37,7 +42,8 @@ pub struct Checkpoint {
     pub tokenizer: Tokenizer,
     /// Present when the checkpoint was written during training.
     pub train_state: Option<TrainState>,
-    /// Every tensor by name: `model.<param>`, and the optimizer's `optim.<...>`.
+    /// Every tensor by name: `model.<param>`, the optimizer's `optim.<...>`, and with `restore_best` the best
+    /// weights so far, `best.<param>`.
     pub tensors: BTreeMap<String, Tensor>,
 }
 

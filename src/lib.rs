@@ -9,7 +9,8 @@
 //! | [`tokenizer`] | text ↔ token ids |
 //! | [`data`] | corpora (the built-in world, files, Tang poems), splits, batches |
 //! | [`model`] | the bigram baseline and the GPT |
-//! | [`train`] | the training loop: AdamW, evaluation, metrics, checkpoints, resume |
+//! | [`optim`] | the optimizers: AdamW and SGD with momentum |
+//! | [`train`] | the training loop: evaluation, metrics, checkpoints, resume, divergence, early stopping |
 //! | [`generate`] | the autoregressive loop and its sampling rules |
 //! | [`plot`] | loss curves and probability charts (SVG, inline in notebooks) |
 //! | [`run`] | a run directory: config, metrics, plots, report |
@@ -22,6 +23,7 @@ pub mod data;
 pub mod device;
 pub mod generate;
 pub mod model;
+pub mod optim;
 pub mod plot;
 pub mod progress;
 pub mod run;

@@ -231,6 +231,9 @@ fn train(config: PathBuf, device: Option<DeviceChoice>, resume: Option<PathBuf>)
         &series,
     )?
     .save(&run.file("loss.svg"))?;
+    if report.status != jielong::train::RunStatus::Completed {
+        println!("{}: {}", job.name, report.status);
+    }
     println!(
         "{} parameters · train loss {:.3} · validation loss {:.3} · {:.0} tokens/s · wrote {}",
         report.params,

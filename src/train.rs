@@ -5,12 +5,15 @@
 //!     x, y   = random batch of training windows      (the text supplies its own targets)
 //!     loss   = cross_entropy(model(x), y)
 //!     grads  = ∂loss/∂θ                               (backward)
-//!     θ      = AdamW(θ, grads, lr(step))              (one optimizer step)
-//!     every eval_every steps: estimate train and validation loss on held-out batches
+//!     θ      = optimizer(θ, grads, lr(step))          (one AdamW or SGD step)
+//!     stop if the loss diverged                       (not finite, or far above where it started)
+//!     every eval_every steps: estimate train and validation loss on held-out batches,
+//!                             remember the best, stop early if it has not improved for a while
 //! ```
 //!
 //! Every step's metrics go to `metrics.jsonl`; checkpoints hold the optimizer state too, and the data order
 //! and dropout masks are pure functions of (seed, step), so a resumed run continues the *same* loss curve.
+//! How the run ended is its [`RunStatus`]: completed, diverged, or stopped early.
 
 use crate::checkpoint::{self, TrainState};
 use crate::data::{Split, random_batch, step_rng};
@@ -21,10 +24,12 @@ use crate::tokenizer::Tokenizer;
 use anyhow::{Context, Result, bail};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
-use tch::{Kind, Tensor};
+use tch::Tensor;
+
+pub use crate::optim::{AdamW, Optimizer, OptimizerKind, Sgd};
 
 /// How the learning rate changes over training.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,12 +60,17 @@ pub struct TrainConfig {
     pub warmup_steps: usize,
     /// Final rate of the cosine schedule, as a fraction of `lr`.
     pub min_lr_ratio: f64,
-    /// AdamW's decoupled weight decay, applied to matrices (not to biases and norms).
+    /// Which optimizer: `"adamw"` (the default) or `"sgd"`.
+    pub optimizer: OptimizerKind,
+    /// Decoupled weight decay λ of either optimizer, `θ ← θ − lr·λθ`, applied to matrices (not to biases and
+    /// norms).
     pub weight_decay: f64,
     /// AdamW's β₁ (momentum of the gradient).
     pub beta1: f64,
     /// AdamW's β₂ (momentum of the squared gradient).
     pub beta2: f64,
+    /// SGD's momentum μ in `v ← μv + g` (0 = plain SGD; unused by AdamW).
+    pub momentum: f64,
     /// Clip the gradient's global norm to this value (0 = off).
     pub grad_clip: f64,
     /// Estimate train and validation loss every this many steps (and after the last step).
@@ -71,6 +81,15 @@ pub struct TrainConfig {
     pub checkpoint_every: usize,
     /// Seed of the data order and of dropout.
     pub seed: u64,
+    /// Stop the run as diverged when a training loss (a step's batch loss, or the estimate at an evaluation)
+    /// exceeds this many times the estimated training loss at step 0 (0 = only a non-finite loss stops it,
+    /// which it always does: NaN weights never recover).
+    pub diverge_factor: f64,
+    /// Stop the run when the validation loss has not improved for this many evaluations in a row (0 = off).
+    pub early_stopping_patience: usize,
+    /// End with the weights of the evaluation with the lowest validation loss instead of the last ones (they
+    /// are kept in memory, and in checkpoints so a resumed run can restore them too).
+    pub restore_best: bool,
 }
 
 impl Default for TrainConfig {
@@ -83,14 +102,19 @@ impl Default for TrainConfig {
             schedule: Schedule::Cosine,
             warmup_steps: 50,
             min_lr_ratio: 0.1,
+            optimizer: OptimizerKind::AdamW,
             weight_decay: 0.1,
             beta1: 0.9,
             beta2: 0.99,
+            momentum: 0.9,
             grad_clip: 1.0,
             eval_every: 100,
             eval_batches: 10,
             checkpoint_every: 0,
             seed: 1337,
+            diverge_factor: 4.0,
+            early_stopping_patience: 0,
+            restore_best: false,
         }
     }
 }
@@ -118,7 +142,27 @@ impl TrainConfig {
                 self.lr
             );
         }
+        if !(0.0..1.0).contains(&self.momentum) {
+            bail!(
+                "train config: momentum must be in [0, 1), got {}",
+                self.momentum
+            );
+        }
+        if !(self.diverge_factor == 0.0
+            || (self.diverge_factor >= 1.0 && self.diverge_factor.is_finite()))
+        {
+            bail!(
+                "train config: diverge_factor must be 0 (off) or a number of at least 1, got {}",
+                self.diverge_factor
+            );
+        }
         Ok(())
+    }
+
+    /// Whether best-evaluation bookkeeping is asked for: early stopping or restoring the best weights. Then a
+    /// checkpointed run also writes the best weights to [`best_checkpoint_path`].
+    pub fn tracks_best(&self) -> bool {
+        self.early_stopping_patience > 0 || self.restore_best
     }
 
     // ANCHOR: lr_schedule
@@ -141,137 +185,14 @@ impl TrainConfig {
     // ANCHOR_END: lr_schedule
 }
 
-// ANCHOR: adamw
-/// AdamW (Loshchilov & Hutter), written out so the book can show it and checkpoints can hold its state:
-///
-/// m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  θ ← θ − lr·( m̂ / (√v̂ + ε) + λθ ),
-/// with bias corrections m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ), and decay λ only on matrices.
-pub struct AdamW {
-    params: Vec<(String, Tensor)>,
-    m: Vec<Tensor>,
-    v: Vec<Tensor>,
-    t: i32,
-    beta1: f64,
-    beta2: f64,
-    weight_decay: f64,
-    eps: f64,
-}
-
-impl AdamW {
-    /// An optimizer over every trainable parameter of `model`, in name order.
-    pub fn new(model: &Model, cfg: &TrainConfig) -> Self {
-        let mut params: Vec<(String, Tensor)> = model.vs.variables().into_iter().collect();
-        params.sort_by(|a, b| a.0.cmp(&b.0));
-        let zeros = |p: &(String, Tensor)| p.1.zeros_like();
-        AdamW {
-            m: params.iter().map(zeros).collect(),
-            v: params.iter().map(zeros).collect(),
-            params,
-            t: 0,
-            beta1: cfg.beta1,
-            beta2: cfg.beta2,
-            weight_decay: cfg.weight_decay,
-            eps: 1e-8,
-        }
-    }
-
-    /// Forget the gradients of the previous step.
-    pub fn zero_grad(&mut self) {
-        for (_, p) in &mut self.params {
-            p.zero_grad();
-        }
-    }
-
-    /// Scale all gradients so their global L2 norm is at most `max_norm`; returns the norm before clipping.
-    pub fn clip_grad_norm(&mut self, max_norm: f64) -> f64 {
-        let grads: Vec<Tensor> = self
-            .params
-            .iter()
-            .map(|(_, p)| p.grad())
-            .filter(Tensor::defined)
-            .collect();
-        let norm = grads
-            .iter()
-            .map(|g| g.pow_tensor_scalar(2).sum(Kind::Float).double_value(&[]))
-            .sum::<f64>()
-            .sqrt();
-        if max_norm > 0.0 && norm > max_norm {
-            let scale = max_norm / (norm + 1e-6);
-            tch::no_grad(|| {
-                grads.iter().for_each(|g| {
-                    let _ = g.shallow_clone().g_mul_scalar_(scale);
-                })
-            });
-        }
-        norm
-    }
-
-    /// One update with learning rate `lr`.
-    pub fn step(&mut self, lr: f64) {
-        self.t += 1;
-        let (b1, b2) = (self.beta1, self.beta2);
-        let bias1 = 1.0 - b1.powi(self.t);
-        let bias2 = 1.0 - b2.powi(self.t);
-        tch::no_grad(|| {
-            for ((p, m), v) in self
-                .params
-                .iter_mut()
-                .map(|(_, p)| p)
-                .zip(&mut self.m)
-                .zip(&mut self.v)
-            {
-                let g = p.grad();
-                if !g.defined() {
-                    continue;
-                }
-                *m = &*m * b1 + &g * (1.0 - b1);
-                *v = &*v * b2 + g.square() * (1.0 - b2);
-                let mut update = (&*m / bias1) / ((&*v / bias2).sqrt() + self.eps);
-                if p.dim() >= 2 {
-                    update += &*p * self.weight_decay;
-                }
-                let _ = p.g_sub_(&(update * lr));
-            }
-        });
-    }
-
-    /// The optimizer's state as named tensors, for checkpoints: `optim.m.<param>`, `optim.v.<param>`, `optim.t`.
-    pub fn state(&self) -> Vec<(String, Tensor)> {
-        let mut out = vec![("optim.t".to_string(), Tensor::from(self.t as f32))];
-        for ((name, _), (m, v)) in self.params.iter().zip(self.m.iter().zip(&self.v)) {
-            out.push((format!("optim.m.{name}"), m.shallow_clone()));
-            out.push((format!("optim.v.{name}"), v.shallow_clone()));
-        }
-        out
-    }
-
-    /// Restore the state written by [`AdamW::state`].
-    pub fn load_state(&mut self, ckpt: &checkpoint::Checkpoint) -> Result<()> {
-        let t = ckpt
-            .tensors
-            .get("optim.t")
-            .context("checkpoint has no optimizer state (optim.t)")?;
-        self.t = t.double_value(&[]) as i32;
-        for ((name, p), (m, v)) in self
-            .params
-            .iter()
-            .zip(self.m.iter_mut().zip(self.v.iter_mut()))
-        {
-            let get = |kind: &str| {
-                ckpt.tensors
-                    .get(&format!("optim.{kind}.{name}"))
-                    .with_context(|| format!("checkpoint lacks optim.{kind}.{name}"))
-            };
-            *m = get("m")?.to_device(p.device());
-            *v = get("v")?.to_device(p.device());
-        }
-        Ok(())
-    }
-}
-// ANCHOR_END: adamw
-
 /// Points `(step, loss)` of a loss curve.
 pub type Curve = Vec<(f64, f64)>;
+
+/// Read a number that may have been written as `null`. JSON has no NaN or ±∞, so serde_json writes them as
+/// `null`; such a number comes back as NaN.
+fn f64_or_nan<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
 
 /// One line of `metrics.jsonl`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -282,16 +203,117 @@ pub struct Record {
     pub tokens: usize,
     /// Learning rate of this step.
     pub lr: f64,
-    /// Loss of this step's batch.
+    /// Loss of this step's batch. It is NaN or ±∞ when it was not finite (and the run then stopped as
+    /// diverged): `metrics.jsonl` holds `null` there, read back as NaN. Charts skip such points.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub loss: f64,
-    /// Gradient norm before clipping.
+    /// Gradient norm before clipping (like `loss`: `null` in the log when not finite, read back as NaN).
+    #[serde(deserialize_with = "f64_or_nan")]
     pub grad_norm: f64,
-    /// Estimated training loss (on `eval_batches` batches), at evaluation steps.
+    /// Estimated training loss (on `eval_batches` batches), at evaluation steps. Always finite: the weights of
+    /// a step that diverged are not evaluated, so the evaluation curves never hold NaN.
     pub train_loss: Option<f64>,
-    /// Estimated validation loss, at evaluation steps.
+    /// Estimated validation loss, at evaluation steps (finite, like `train_loss`).
     pub val_loss: Option<f64>,
     /// Training throughput so far.
     pub tokens_per_sec: f64,
+}
+
+/// How a training run ended, so that reports say it and charts can mark it. In JSON:
+/// `{"kind": "completed"}`, `{"kind": "diverged", "step": 37}`,
+/// `{"kind": "early_stopped", "step": 400, "best_step": 250}`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every one of the config's `steps` ran.
+    #[default]
+    Completed,
+    /// A training loss was not finite, or above `diverge_factor` × the initial loss: the run stopped after
+    /// `step` steps and wrote no checkpoint of the broken weights.
+    Diverged {
+        /// Steps taken; the last one is the step whose loss diverged.
+        step: usize,
+    },
+    /// The validation loss had not improved for `early_stopping_patience` evaluations: the run stopped
+    /// after `step` steps, before the config's `steps`.
+    EarlyStopped {
+        /// Steps taken.
+        step: usize,
+        /// The step of the best evaluation (lowest validation loss).
+        best_step: usize,
+    },
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunStatus::Completed => write!(f, "completed"),
+            RunStatus::Diverged { step } => write!(f, "diverged at step {step}"),
+            RunStatus::EarlyStopped { step, best_step } => {
+                write!(f, "stopped early at step {step} (best at step {best_step})")
+            }
+        }
+    }
+}
+
+/// One evaluation: the estimated training and validation loss after `step` steps.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// Steps taken before the evaluation.
+    pub step: usize,
+    /// Estimated training loss.
+    pub train_loss: f64,
+    /// Estimated validation loss.
+    pub val_loss: f64,
+}
+
+/// What the trainer remembers from step to step to decide when to stop. Checkpoints hold it
+/// ([`TrainState::tracker`]), so a resumed run decides exactly as the uninterrupted run would have.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tracker {
+    /// The estimated training loss at step 0: the yardstick of divergence (`None` when resuming from a
+    /// checkpoint older than it; then only a non-finite loss counts as divergence).
+    pub initial_train_loss: Option<f64>,
+    /// The evaluation with the lowest validation loss so far (the earliest of equals).
+    pub best: Option<Evaluation>,
+    /// The latest evaluation.
+    pub last: Option<Evaluation>,
+    /// Evaluations since `best`: early stopping's count.
+    pub evals_since_best: usize,
+}
+
+impl Tracker {
+    /// Whether the training loss `loss` says the run diverged: it is not finite, or
+    /// `loss > diverge_factor × L₀` with `L₀` the estimated training loss at step 0 (near ln V for a fresh
+    /// model, so by default a loss four times worse than guessing).
+    pub fn diverged(&self, loss: f64, cfg: &TrainConfig) -> bool {
+        if !loss.is_finite() {
+            return true;
+        }
+        match self.initial_train_loss {
+            Some(l0) if cfg.diverge_factor > 0.0 => loss > cfg.diverge_factor * l0,
+            _ => false,
+        }
+    }
+
+    /// Count an evaluation; returns whether it is the new best (a strictly lower validation loss).
+    pub fn observe(&mut self, eval: Evaluation) -> bool {
+        self.last = Some(eval);
+        let improved = self.best.is_none_or(|best| eval.val_loss < best.val_loss);
+        if improved {
+            self.best = Some(eval);
+            self.evals_since_best = 0;
+        } else {
+            self.evals_since_best += 1;
+        }
+        improved
+    }
+
+    /// Whether early stopping's patience has run out: `early_stopping_patience` evaluations in a row
+    /// without a new best.
+    pub fn out_of_patience(&self, cfg: &TrainConfig) -> bool {
+        cfg.early_stopping_patience > 0 && self.evals_since_best >= cfg.early_stopping_patience
+    }
 }
 
 /// What a training run produced.
@@ -299,10 +321,21 @@ pub struct Record {
 pub struct TrainReport {
     /// Every step's record (for a resumed run: the steps run now).
     pub records: Vec<Record>,
-    /// Estimated training loss after the last step.
+    /// How the run ended: completed, diverged, or stopped early.
+    #[serde(default)]
+    pub status: RunStatus,
+    /// Estimated training loss of the weights the model ends with: after the last step, or with
+    /// `restore_best`, those of the best evaluation. A diverged run's last weights are broken and are not
+    /// evaluated, so without `restore_best` it reports its last finite estimate, made at the last evaluation
+    /// before it diverged (step 0 if there was none): a number that a table or a chart can show, beside the
+    /// status that says the run diverged.
     pub final_train_loss: f64,
-    /// Estimated validation loss after the last step.
+    /// Estimated validation loss of the weights the model ends with (chosen like `final_train_loss`).
     pub final_val_loss: f64,
+    /// The lowest estimated validation loss of any evaluation, step 0 included.
+    pub best_val_loss: f64,
+    /// The step of that evaluation (the earliest, if several tie).
+    pub best_step: usize,
     /// Trainable parameters.
     pub params: i64,
     /// Training tokens per second (wall clock, evaluation included).
@@ -335,10 +368,26 @@ pub struct TrainOptions {
     pub progress: ProgressMode,
     /// Append every record to this JSON-lines file.
     pub metrics_path: Option<PathBuf>,
-    /// Write checkpoints (with optimizer state) here.
+    /// Write checkpoints (with optimizer state) here; when the config tracks the best evaluation
+    /// ([`TrainConfig::tracks_best`]), the best weights also go to [`best_checkpoint_path`] of it.
     pub checkpoint_path: Option<PathBuf>,
     /// Continue from this checkpoint (written by an earlier run of the same config).
     pub resume_from: Option<PathBuf>,
+}
+
+/// Where the best weights of a run checkpointed at `checkpoint` go: `model.safetensors` →
+/// `model.best.safetensors`, beside it. The file holds the model and tokenizer only (load it with
+/// [`checkpoint::load_model`]); training resumes from the regular checkpoint.
+pub fn best_checkpoint_path(checkpoint: &Path) -> PathBuf {
+    let stem = checkpoint
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match checkpoint.extension() {
+        Some(ext) => format!("{stem}.best.{}", ext.to_string_lossy()),
+        None => format!("{stem}.best"),
+    };
+    checkpoint.with_file_name(name)
 }
 
 /// Mean loss over `batches` batches of `tokens`, drawn by a generator seeded with `seed`: the same windows
@@ -360,8 +409,23 @@ pub fn estimate_loss(model: &Model, tokens: &Tensor, cfg: &TrainConfig, seed: u6
     total / cfg.eval_batches as f64
 }
 
+/// Seed of the training batches of every loss estimate.
+const TRAIN_EVAL_SEED: u64 = 0x7261_696e;
+/// Seed of the validation batches of every loss estimate.
+const VAL_EVAL_SEED: u64 = 0x7661_6c00;
+
+/// Estimate the training and validation loss of `model` after `step` steps, on the run's fixed batches.
+pub fn evaluate(model: &Model, split: &Split, cfg: &TrainConfig, step: usize) -> Evaluation {
+    Evaluation {
+        step,
+        train_loss: estimate_loss(model, &split.train, cfg, cfg.seed ^ TRAIN_EVAL_SEED),
+        val_loss: estimate_loss(model, &split.val, cfg, cfg.seed ^ VAL_EVAL_SEED),
+    }
+}
+
 // ANCHOR: train_loop
-/// Train `model` on `split` for `cfg.steps` steps and report the curves.
+/// Train `model` on `split` for `cfg.steps` steps, fewer if the run diverges or stops early, and report
+/// the curves and how the run ended.
 pub fn train(
     model: &mut Model,
     tokenizer: &Tokenizer,
@@ -370,8 +434,12 @@ pub fn train(
     opts: &TrainOptions,
 ) -> Result<TrainReport> {
     cfg.validate(model)?;
-    let mut opt = AdamW::new(model, cfg);
-    let start = resume(model, &mut opt, cfg, opts)?;
+    let mut opt = Optimizer::new(model, cfg);
+    let Resumed {
+        step: start,
+        mut tracker,
+        mut best_weights,
+    } = resume(model, &mut opt, cfg, opts)?;
     let mut log = opts
         .metrics_path
         .as_deref()
@@ -382,12 +450,18 @@ pub fn train(
     let clock = Instant::now();
     let mut records = Vec::with_capacity(cfg.steps - start + 1);
     if start == 0 {
-        let first = initial_record(model, split, cfg);
+        let first = evaluate(model, split, cfg, 0);
+        tracker.initial_train_loss = Some(first.train_loss);
+        if tracker.observe(first) {
+            keep_best(model, tokenizer, cfg, opts, &mut best_weights)?;
+        }
+        let first = initial_record(&first);
         if let Some(log) = &mut log {
             log.write(&first)?;
         }
         records.push(first);
     }
+    let mut status = RunStatus::Completed;
     for step in start..cfg.steps {
         crate::device::seed(cfg.seed.wrapping_add(step as u64)); // dropout masks depend on (seed, step) only
         // ANCHOR: train_step
@@ -420,55 +494,151 @@ pub fn train(
             val_loss: None,
             tokens_per_sec,
         };
-        if done % cfg.eval_every.max(1) == 0 || done == cfg.steps {
-            record.train_loss = Some(estimate_loss(
-                model,
-                &split.train,
-                cfg,
-                cfg.seed ^ 0x7261_696e,
-            ));
-            record.val_loss = Some(estimate_loss(
-                model,
-                &split.val,
-                cfg,
-                cfg.seed ^ 0x7661_6c00,
-            ));
+        // ANCHOR: stopping
+        if tracker.diverged(record.loss, cfg) {
+            status = RunStatus::Diverged { step: done };
+        } else if done % cfg.eval_every.max(1) == 0 || done == cfg.steps {
+            let eval = evaluate(model, split, cfg, done);
+            if tracker.diverged(eval.train_loss, cfg) || !eval.val_loss.is_finite() {
+                status = RunStatus::Diverged { step: done };
+            } else {
+                (record.train_loss, record.val_loss) = (Some(eval.train_loss), Some(eval.val_loss));
+                if tracker.observe(eval) {
+                    keep_best(model, tokenizer, cfg, opts, &mut best_weights)?;
+                }
+                if tracker.out_of_patience(cfg) && done < cfg.steps {
+                    let best_step = tracker.best.map_or(0, |b| b.step);
+                    status = RunStatus::EarlyStopped {
+                        step: done,
+                        best_step,
+                    };
+                }
+            }
         }
+        // ANCHOR_END: stopping
         progress.update(done as u64, &status_line(&record));
         if let Some(log) = &mut log {
             log.write(&record)?;
         }
         records.push(record);
+        if let RunStatus::Diverged { .. } = status {
+            break; // no checkpoint of the broken weights
+        }
+        let stopped_early = status != RunStatus::Completed;
         let checkpoint_due = cfg.checkpoint_every > 0 && done % cfg.checkpoint_every == 0;
         if let Some(path) = &opts.checkpoint_path
-            && (checkpoint_due || done == cfg.steps)
+            && (checkpoint_due || done == cfg.steps || stopped_early)
         {
             let state = TrainState {
                 step: done,
                 train_config: serde_json::to_value(cfg)?,
+                tracker: Some(tracker.clone()),
             };
-            checkpoint::save(path, model, tokenizer, Some((&state, opt.state())))?;
+            save_resumable(path, model, tokenizer, &state, &opt, best_weights.as_ref())?;
+        }
+        if stopped_early {
+            break;
         }
     }
-    progress.finish("done");
-    finish_report(model, split, cfg, records, clock.elapsed().as_secs_f64())
+    match status {
+        RunStatus::Completed => progress.finish("done"),
+        other => progress.finish(&other.to_string()),
+    }
+    if let Some(best) = &best_weights {
+        restore(model, best);
+    }
+    Ok(finish_report(
+        model,
+        split,
+        cfg,
+        records,
+        &tracker,
+        status,
+        clock.elapsed().as_secs_f64(),
+    ))
 }
 // ANCHOR_END: train_loop
 
+/// Prefix of the best weights inside a checkpoint (written only when `restore_best` is set).
+const BEST: &str = "best.";
+
+/// A copy of every parameter, by name in name order: the best weights, kept while training goes on.
+type Weights = Vec<(String, Tensor)>;
+
+fn snapshot(model: &Model) -> Weights {
+    let mut weights: Weights = model
+        .vs
+        .variables()
+        .into_iter()
+        .map(|(name, t)| (name, t.detach().copy()))
+        .collect();
+    weights.sort_by(|a, b| a.0.cmp(&b.0));
+    weights
+}
+
+fn restore(model: &mut Model, weights: &Weights) {
+    let mut vars = model.vs.variables();
+    tch::no_grad(|| {
+        for (name, saved) in weights {
+            if let Some(var) = vars.get_mut(name) {
+                var.copy_(saved);
+            }
+        }
+    });
+}
+
+/// The model just reached its best evaluation: copy its weights if they are to be restored, and write them
+/// to the best checkpoint when the run is checkpointed.
+fn keep_best(
+    model: &Model,
+    tokenizer: &Tokenizer,
+    cfg: &TrainConfig,
+    opts: &TrainOptions,
+    best_weights: &mut Option<Weights>,
+) -> Result<()> {
+    if cfg.restore_best {
+        *best_weights = Some(snapshot(model));
+    }
+    if let Some(path) = &opts.checkpoint_path
+        && cfg.tracks_best()
+    {
+        checkpoint::save(&best_checkpoint_path(path), model, tokenizer, None)?;
+    }
+    Ok(())
+}
+
 /// The losses before the first step: where the curves start (near ln V for a fresh model).
-fn initial_record(model: &Model, split: &Split, cfg: &TrainConfig) -> Record {
-    let train_loss = estimate_loss(model, &split.train, cfg, cfg.seed ^ 0x7261_696e);
-    let val_loss = estimate_loss(model, &split.val, cfg, cfg.seed ^ 0x7661_6c00);
+fn initial_record(eval: &Evaluation) -> Record {
     Record {
         step: 0,
         tokens: 0,
         lr: 0.0,
-        loss: train_loss,
+        loss: eval.train_loss,
         grad_norm: 0.0,
-        train_loss: Some(train_loss),
-        val_loss: Some(val_loss),
+        train_loss: Some(eval.train_loss),
+        val_loss: Some(eval.val_loss),
         tokens_per_sec: 0.0,
     }
+}
+
+/// A checkpoint that can resume training: the model, the optimizer's state and, when the run keeps its best
+/// weights, those too (as `best.<param>`).
+fn save_resumable(
+    path: &Path,
+    model: &Model,
+    tokenizer: &Tokenizer,
+    state: &TrainState,
+    opt: &Optimizer,
+    best_weights: Option<&Weights>,
+) -> Result<()> {
+    let mut tensors = opt.state();
+    if let Some(best) = best_weights {
+        tensors.extend(
+            best.iter()
+                .map(|(n, t)| (format!("{BEST}{n}"), t.shallow_clone())),
+        );
+    }
+    checkpoint::save(path, model, tokenizer, Some((state, tensors)))
 }
 
 fn status_line(r: &Record) -> String {
@@ -479,15 +649,26 @@ fn status_line(r: &Record) -> String {
     s + &format!(" · {:.0} tok/s", r.tokens_per_sec)
 }
 
-/// Load the model and optimizer state from `opts.resume_from`; returns the step to continue from.
+/// Where a run starts: step 0 with nothing remembered, or a checkpoint's step, tracker and best weights.
+struct Resumed {
+    step: usize,
+    tracker: Tracker,
+    best_weights: Option<Weights>,
+}
+
+/// Load the model and optimizer state from `opts.resume_from`; returns where to continue from.
 fn resume(
     model: &mut Model,
-    opt: &mut AdamW,
+    opt: &mut Optimizer,
     cfg: &TrainConfig,
     opts: &TrainOptions,
-) -> Result<usize> {
+) -> Result<Resumed> {
     let Some(path) = &opts.resume_from else {
-        return Ok(0);
+        return Ok(Resumed {
+            step: 0,
+            tracker: Tracker::default(),
+            best_weights: None,
+        });
     };
     let ckpt = checkpoint::load(path)?;
     ckpt.load_into(model)
@@ -512,34 +693,62 @@ fn resume(
             cfg.steps
         );
     }
-    opt.load_state(&ckpt)?;
-    Ok(state.step)
+    opt.load_state(&ckpt)
+        .with_context(|| format!("cannot resume from {}", path.display()))?;
+    let tracker = state.tracker.clone().unwrap_or_default();
+    let best_weights = match tracker.best {
+        Some(_) if cfg.restore_best => Some(
+            snapshot(model)
+                .into_iter()
+                .map(|(name, t)| {
+                    let saved = ckpt
+                        .tensors
+                        .get(&format!("{BEST}{name}"))
+                        .with_context(|| {
+                            format!(
+                                "cannot resume from {}: it lacks {BEST}{name}",
+                                path.display()
+                            )
+                        })?;
+                    Ok((name, saved.to_device(t.device())))
+                })
+                .collect::<Result<Weights>>()?,
+        ),
+        _ => None,
+    };
+    Ok(Resumed {
+        step: state.step,
+        tracker,
+        best_weights,
+    })
 }
 
+/// The report: final losses of the weights the model ends with (see [`TrainReport::final_train_loss`]).
 fn finish_report(
     model: &Model,
     split: &Split,
     cfg: &TrainConfig,
     records: Vec<Record>,
+    tracker: &Tracker,
+    status: RunStatus,
     seconds: f64,
-) -> Result<TrainReport> {
-    let last = records.last().cloned();
-    let (final_train_loss, final_val_loss) = match last
-        .as_ref()
-        .and_then(|r| Some((r.train_loss?, r.val_loss?)))
-    {
-        Some(pair) => pair,
-        None => (
-            estimate_loss(model, &split.train, cfg, cfg.seed ^ 0x7261_696e),
-            estimate_loss(model, &split.val, cfg, cfg.seed ^ 0x7661_6c00),
-        ),
-    };
-    Ok(TrainReport {
-        tokens_per_sec: last.map_or(0.0, |r| r.tokens_per_sec),
+) -> TrainReport {
+    // Only a resume from a checkpoint that predates the tracker, with no evaluation since, lacks `last`.
+    let last = tracker.last.unwrap_or_else(|| {
+        let step = records.last().map_or(cfg.steps, |r| r.step);
+        evaluate(model, split, cfg, step)
+    });
+    let best = tracker.best.unwrap_or(last);
+    let end = if cfg.restore_best { best } else { last };
+    TrainReport {
+        tokens_per_sec: records.last().map_or(0.0, |r| r.tokens_per_sec),
         records,
-        final_train_loss,
-        final_val_loss,
+        status,
+        final_train_loss: end.train_loss,
+        final_val_loss: end.val_loss,
+        best_val_loss: best.val_loss,
+        best_step: best.step,
         params: model.num_params(),
         seconds,
-    })
+    }
 }

@@ -67,6 +67,7 @@ fn training_state_and_optimizer_tensors_are_stored() {
     let state = TrainState {
         step: 17,
         train_config: serde_json::json!({"lr": 0.5}),
+        ..TrainState::default()
     };
     let optim = vec![("optim.t".to_string(), Tensor::from(17.0f32))];
     let path = dir.join("model.safetensors");
