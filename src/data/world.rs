@@ -104,6 +104,10 @@ pub struct WorldConfig {
     pub diversity: usize,
     /// How many documents (biographies and stories) the corpus has about each person.
     pub docs_per_person: usize,
+    /// Seed of the documents' wording and order, when it should differ from `seed`: the same people and
+    /// facts, told anew — e.g. held-out text about a world a model was trained on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub render_seed: Option<u64>,
 }
 
 impl Default for WorldConfig {
@@ -114,6 +118,7 @@ impl Default for WorldConfig {
             n_people: 200,
             diversity: 4,
             docs_per_person: 3,
+            render_seed: None,
         }
     }
 }
@@ -367,7 +372,7 @@ impl World {
     /// # Panics
     /// If `person` is not an index into [`World::people`].
     pub fn documents(&self, person: usize) -> Vec<String> {
-        let mut rng = stream_rng(self.config.seed, FIRST_PERSON_STREAM + person as u64);
+        let mut rng = stream_rng(self.render_seed(), FIRST_PERSON_STREAM + person as u64);
         (0..self.config.docs_per_person)
             .map(|k| {
                 if k % 2 == 0 {
@@ -377,6 +382,11 @@ impl World {
                 }
             })
             .collect()
+    }
+
+    /// The seed the documents are rendered with: `render_seed`, or else the world's own seed.
+    fn render_seed(&self) -> u64 {
+        self.config.render_seed.unwrap_or(self.config.seed)
     }
 
     /// The pretraining corpus: `config.docs_per_person` documents about each person (see
@@ -396,7 +406,7 @@ impl World {
             .iter()
             .flat_map(|&person| self.documents(person))
             .collect();
-        documents.shuffle(&mut stream_rng(self.config.seed, ORDER_STREAM));
+        documents.shuffle(&mut stream_rng(self.render_seed(), ORDER_STREAM));
         documents.join("\n\n")
     }
 

@@ -61,6 +61,7 @@ pub fn tiny_world() -> WorldConfig {
         n_people: 40,
         diversity: 2,
         docs_per_person: 2,
+        ..WorldConfig::default()
     }
 }
 
