@@ -27,6 +27,7 @@ pub mod optim;
 pub mod plot;
 pub mod progress;
 pub mod run;
+pub mod sweep;
 pub mod tokenizer;
 pub mod train;
 

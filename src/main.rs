@@ -7,9 +7,9 @@
 //! ```
 //! Errors print one line naming the problem and exit with status 1.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use jielong::chapters::{self, ch01};
+use jielong::chapters;
 use jielong::data::{CorpusSource, Split};
 use jielong::device::DeviceChoice;
 use jielong::generate::{self, Preset, SamplingConfig};
@@ -127,18 +127,10 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", one_line(&e));
+            eprintln!("error: {}", chapters::one_line(&e));
             ExitCode::FAILURE
         }
     }
-}
-
-/// The error and its causes on one line: `outer: cause: root cause`.
-fn one_line(e: &anyhow::Error) -> String {
-    e.chain()
-        .map(|c| c.to_string().replace('\n', " "))
-        .collect::<Vec<_>>()
-        .join(": ")
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -147,7 +139,7 @@ fn run(cli: Cli) -> Result<()> {
             number,
             config,
             device,
-        } => chapter(number, config, device),
+        } => chapters::run_chapter_number(number, config.as_deref(), device),
         Command::Train {
             config,
             device,
@@ -174,23 +166,6 @@ fn run(cli: Cli) -> Result<()> {
             sampling.top_p = top_p.unwrap_or(sampling.top_p);
             sample(&checkpoint, &prompt, &sampling, device)
         }
-    }
-}
-
-fn chapter(number: u32, config: Option<PathBuf>, device: Option<DeviceChoice>) -> Result<()> {
-    match number {
-        1 => {
-            let mut cfg: ch01::Ch01Config = match &config {
-                Some(path) => chapters::load_config(path)?,
-                None => ch01::Ch01Config::default(),
-            };
-            cfg.device = device.unwrap_or(cfg.device);
-            let result = ch01::run(&cfg)?;
-            print!("{}", ch01::report(&cfg, &result));
-            println!("\nwrote {}", result.run_dir.display());
-            Ok(())
-        }
-        n => bail!("chapter {n} is not written yet; available: 1"),
     }
 }
 

@@ -16,6 +16,8 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Draw dashed (for reference lines such as a baseline).
     pub dashed: bool,
+    /// Mark every point with a dot (for a few points that matter, such as a turning point).
+    pub markers: bool,
 }
 
 impl Series {
@@ -25,7 +27,24 @@ impl Series {
             label: label.into(),
             points,
             dashed: false,
+            markers: false,
         }
+    }
+
+    /// Points drawn as dots only, e.g. where a run turned or diverged.
+    pub fn points(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            label: label.into(),
+            points,
+            dashed: false,
+            markers: true,
+        }
+    }
+
+    /// The same series, drawn dashed.
+    pub fn dashed(mut self) -> Self {
+        self.dashed = true;
+        self
     }
 
     /// A dashed horizontal line at `y` from `x0` to `x1`: a baseline such as the uniform model's ln V.
@@ -34,6 +53,7 @@ impl Series {
             label: label.into(),
             points: vec![(x0, y), (x1, y)],
             dashed: true,
+            markers: false,
         }
     }
 }
@@ -120,6 +140,7 @@ fn render(
         draw(&mut chart)?;
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()?;
@@ -139,6 +160,7 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) 
             .y_desc(y_label)
             .x_label_formatter(&tick)
             .y_label_formatter(&tick)
+            .light_line_style(WHITE)
             .draw()?;
         for (i, s) in series.iter().enumerate() {
             let style = ShapeStyle::from(color(i)).stroke_width(2);
@@ -147,7 +169,9 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) 
                 .iter()
                 .copied()
                 .filter(|(x, y)| x.is_finite() && y.is_finite());
-            let drawn = if s.dashed {
+            let drawn = if s.markers {
+                chart.draw_series(points.map(|p| Circle::new(p, 5, style.filled())))?
+            } else if s.dashed {
                 chart.draw_series(DashedLineSeries::new(points, 6, 4, style))?
             } else {
                 chart.draw_series(LineSeries::new(points, style))?

@@ -2,12 +2,147 @@
 //! program, the `jielong chapter N` command, the notebook, the tests and the book all call that function.
 
 pub mod ch01;
+pub mod ch02;
 
 use crate::device::{self, DeviceChoice};
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use tch::Device;
+
+/// A chapter's experiment as the command line sees it: a config in, a result and a report out.
+pub trait Chapter {
+    /// The chapter's config (its `Default` is the chapter's default config).
+    type Config: Serialize + DeserializeOwned + Default;
+    /// What the experiment measured.
+    type Output: Serialize;
+    /// Where the chapter's default config file lives.
+    const CONFIG_PATH: &'static str;
+    /// Run the experiment.
+    fn run(config: &Self::Config) -> Result<Self::Output>;
+    /// The report printed at the end (also written as report.md).
+    fn report(config: &Self::Config, output: &Self::Output) -> String;
+    /// The config's device field, so `--device` can override it.
+    fn device(config: &mut Self::Config) -> &mut DeviceChoice;
+    /// Where the run wrote its files.
+    fn run_dir(output: &Self::Output) -> &Path;
+}
+
+/// Chapter 1: text continuation.
+pub struct Ch01;
+
+impl Chapter for Ch01 {
+    type Config = ch01::Ch01Config;
+    type Output = ch01::Ch01Result;
+    const CONFIG_PATH: &'static str = "chapters/01-text-continuation/config.json";
+    fn run(config: &Self::Config) -> Result<Self::Output> {
+        ch01::run(config)
+    }
+    fn report(config: &Self::Config, output: &Self::Output) -> String {
+        ch01::report(config, output)
+    }
+    fn device(config: &mut Self::Config) -> &mut DeviceChoice {
+        &mut config.device
+    }
+    fn run_dir(output: &Self::Output) -> &Path {
+        &output.run_dir
+    }
+}
+
+/// Chapter 2: optimization and overfitting.
+pub struct Ch02;
+
+impl Chapter for Ch02 {
+    type Config = ch02::Ch02Config;
+    type Output = ch02::Ch02Result;
+    const CONFIG_PATH: &'static str = "chapters/02-optimization-and-overfitting/config.json";
+    fn run(config: &Self::Config) -> Result<Self::Output> {
+        ch02::run(config)
+    }
+    fn report(_config: &Self::Config, output: &Self::Output) -> String {
+        ch02::report(output)
+    }
+    fn device(config: &mut Self::Config) -> &mut DeviceChoice {
+        &mut config.device
+    }
+    fn run_dir(output: &Self::Output) -> &Path {
+        &output.run_dir
+    }
+}
+
+/// Run chapter `C` with the config at `path` (or its built-in default), `device` overriding the config's,
+/// and print its report.
+pub fn run_chapter<C: Chapter>(path: Option<&Path>, device: Option<DeviceChoice>) -> Result<()> {
+    let mut config: C::Config = match path {
+        Some(path) => load_config(path)?,
+        None => C::Config::default(),
+    };
+    if let Some(device) = device {
+        *C::device(&mut config) = device;
+    }
+    let output = C::run(&config)?;
+    print!("{}", C::report(&config, &output));
+    println!("\nwrote {}", C::run_dir(&output).display());
+    Ok(())
+}
+
+/// Run chapter `number` (the `jielong chapter N` command).
+pub fn run_chapter_number(
+    number: u32,
+    path: Option<&Path>,
+    device: Option<DeviceChoice>,
+) -> Result<()> {
+    match number {
+        1 => run_chapter::<Ch01>(path, device),
+        2 => run_chapter::<Ch02>(path, device),
+        n => bail!("chapter {n} is not written yet; available: 1, 2"),
+    }
+}
+
+/// The command-line arguments of a chapter program.
+#[derive(clap::Parser)]
+struct ProgramArgs {
+    /// JSON config (default: the chapter's config.json).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Device: auto, cpu, cuda or cuda:N (overrides the config).
+    #[arg(long)]
+    device: Option<DeviceChoice>,
+    /// Print the built-in default config as JSON and exit (a starting point for your own).
+    #[arg(long)]
+    print_default_config: bool,
+}
+
+/// The whole `main` of a chapter program: parse the arguments, run, print the report, or print one
+/// error line and exit with status 1.
+pub fn program<C: Chapter>() -> ExitCode {
+    let args = <ProgramArgs as clap::Parser>::parse();
+    let result = if args.print_default_config {
+        serde_json::to_string_pretty(&C::Config::default())
+            .map(|json| println!("{json}"))
+            .map_err(Into::into)
+    } else {
+        let path = args.config.unwrap_or_else(|| PathBuf::from(C::CONFIG_PATH));
+        run_chapter::<C>(Some(&path), args.device)
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// An error and its causes on one line: `outer: cause: root cause`.
+pub fn one_line(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(|c| c.to_string().replace('\n', " "))
+        .collect::<Vec<_>>()
+        .join(": ")
+}
 
 /// Read a chapter config from a JSON file; unknown or mistyped fields are an error naming them.
 pub fn load_config<T: DeserializeOwned>(path: &Path) -> Result<T> {

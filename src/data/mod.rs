@@ -135,6 +135,23 @@ impl Split {
         })
     }
 
+    /// A split from two separate texts' ids, e.g. a small training set and held-out text about the same
+    /// facts; each must hold more than `block_size` tokens.
+    pub fn from_parts(train: &[i64], val: &[i64], block_size: usize) -> Result<Self> {
+        for (name, ids) in [("training", train), ("validation", val)] {
+            if ids.len() <= block_size {
+                bail!(
+                    "the {name} text has {} tokens: too few for block_size {block_size}",
+                    ids.len()
+                );
+            }
+        }
+        Ok(Split {
+            train: Tensor::from_slice(train),
+            val: Tensor::from_slice(val),
+        })
+    }
+
     /// Number of training tokens.
     pub fn train_len(&self) -> usize {
         self.train.size()[0] as usize
