@@ -1,7 +1,7 @@
 # jielong — the course's tasks. On a new machine `make run` and `make test` are all you need: each installs
 # what is missing (libtorch, mdbook, jupyter, evcxr) and reuses what is there.
 #
-#   make run     chapter 1's experiment → runs/ch01/
+#   make run     every chapter's experiment → runs/ch01/, runs/ch02/ (make ch01, make ch02: one chapter)
 #   make test    Rust tests, notebooks executed headless, the book built
 #   make book    build the book → book/book/index.html
 #   make lab     open the notebooks in JupyterLab
@@ -25,7 +25,7 @@ export LIBTORCH
 export LD_LIBRARY_PATH := $(LIBTORCH)/lib$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup libtorch mdbook jupyter evcxr run test test-rust test-notebooks book lab figures
+.PHONY: setup libtorch mdbook jupyter evcxr run ch01 ch02 test test-rust test-notebooks book lab figures
 
 setup: libtorch mdbook jupyter evcxr
 
@@ -53,8 +53,10 @@ evcxr: jupyter
 	@command -v evcxr_jupyter >/dev/null || cargo install evcxr_jupyter --version $(EVCXR_VERSION) --locked
 	@"$(JUPYTER)" kernelspec list 2>/dev/null | grep -q '^ *rust ' || evcxr_jupyter --install
 
-run: libtorch
-	cargo run --release --example ch01
+run: ch01 ch02
+
+ch01 ch02: libtorch
+	cargo run --release --example $@
 
 test: setup test-rust test-notebooks book
 
