@@ -141,6 +141,12 @@ fn linear(p: nn::Path, d_in: usize, d_out: usize, std: f64) -> nn::Linear {
     nn::linear(p, d_in as i64, d_out as i64, cfg)
 }
 
+/// GPT-2's initial scale of the projections that write into the residual stream, `0.02 / √(2 · n_layer)`:
+/// each block adds two such outputs, and the smaller scale keeps the stream's variance from growing with depth.
+fn residual_std(c: &GptConfig) -> f64 {
+    0.02 / (2.0 * c.n_layer as f64).sqrt()
+}
+
 fn embedding(p: nn::Path, n: usize, dim: usize) -> nn::Embedding {
     let cfg = nn::EmbeddingConfig {
         ws_init: nn::Init::Randn {
@@ -191,10 +197,9 @@ pub struct CausalSelfAttention {
 
 impl CausalSelfAttention {
     fn new(p: &nn::Path, c: &GptConfig) -> Self {
-        let residual_std = 0.02 / (2.0 * c.n_layer as f64).sqrt();
         CausalSelfAttention {
             qkv: linear(p / "qkv", c.n_embd, 3 * c.n_embd, 0.02),
-            proj: linear(p / "proj", c.n_embd, c.n_embd, residual_std),
+            proj: linear(p / "proj", c.n_embd, c.n_embd, residual_std(c)),
             n_head: c.n_head as i64,
             dropout: c.dropout,
         }
@@ -232,10 +237,9 @@ pub struct Mlp {
 
 impl Mlp {
     fn new(p: &nn::Path, c: &GptConfig) -> Self {
-        let residual_std = 0.02 / (2.0 * c.n_layer as f64).sqrt();
         Mlp {
             fc: linear(p / "fc", c.n_embd, 4 * c.n_embd, 0.02),
-            proj: linear(p / "proj", 4 * c.n_embd, c.n_embd, residual_std),
+            proj: linear(p / "proj", 4 * c.n_embd, c.n_embd, residual_std(c)),
             dropout: c.dropout,
         }
     }
