@@ -11,7 +11,7 @@ use crate::progress::ProgressMode;
 use crate::run::RunDir;
 use crate::tokenizer::Tokenizer;
 use crate::train::{self, RunStatus, TrainConfig, TrainOptions, TrainReport};
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -103,6 +103,13 @@ fn run_variant(setup: &SweepSetup, variant: &Variant) -> Result<Outcome> {
         None => setup.split,
         Some(source) => {
             let ids = setup.tokenizer.encode(&source.load()?);
+            if ids.len() <= variant.train.block_size {
+                bail!(
+                    "the training text has {} tokens: too few for block_size {}",
+                    ids.len(),
+                    variant.train.block_size
+                );
+            }
             own_split = Split {
                 train: Tensor::from_slice(&ids),
                 val: setup.split.val.shallow_clone(),
