@@ -86,5 +86,6 @@ lab: libtorch jupyter evcxr
 	"$(JUPYTER)" lab notebooks
 
 figures:
-	mkdir -p book/src/figures/ch01
+	mkdir -p book/src/figures/ch01 book/src/figures/ch02
 	cp runs/ch01/*.svg book/src/figures/ch01/
+	cp runs/ch02/*.svg book/src/figures/ch02/

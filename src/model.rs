@@ -227,6 +227,7 @@ impl CausalSelfAttention {
 }
 // ANCHOR_END: attention
 
+// ANCHOR: mlp
 /// The position-wise MLP: widen 4×, GELU, project back.
 #[derive(Debug)]
 pub struct Mlp {
@@ -250,6 +251,7 @@ impl Mlp {
             .dropout(self.dropout, train)
     }
 }
+// ANCHOR_END: mlp
 
 // ANCHOR: block
 /// One Transformer block, pre-LayerNorm: `x + attn(ln1(x))`, then `x + mlp(ln2(x))`.

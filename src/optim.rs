@@ -124,6 +124,7 @@ impl AdamW {
         clip_grads(&self.params, max_norm)
     }
 
+    // ANCHOR: adamw_step
     /// One update with learning rate `lr`.
     pub fn step(&mut self, lr: f64) {
         self.t += 1;
@@ -152,6 +153,7 @@ impl AdamW {
             }
         });
     }
+    // ANCHOR_END: adamw_step
 
     /// The optimizer's state as named tensors, for checkpoints: `optim.m.<param>`, `optim.v.<param>`, `optim.t`.
     pub fn state(&self) -> Vec<(String, Tensor)> {
@@ -216,6 +218,7 @@ impl Sgd {
         clip_grads(&self.params, max_norm)
     }
 
+    // ANCHOR: sgd_step
     /// One update with learning rate `lr`.
     pub fn step(&mut self, lr: f64) {
         tch::no_grad(|| {
@@ -239,6 +242,7 @@ impl Sgd {
             }
         });
     }
+    // ANCHOR_END: sgd_step
 
     /// The optimizer's state as named tensors, for checkpoints: `optim.velocity.<param>`.
     pub fn state(&self) -> Vec<(String, Tensor)> {

@@ -176,9 +176,12 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) 
             } else {
                 chart.draw_series(LineSeries::new(points, style))?
             };
-            drawn
-                .label(s.label.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+            let drawn = drawn.label(s.label.as_str());
+            if s.markers {
+                drawn.legend(move |(x, y)| Circle::new((x + 9, y), 5, style.filled()));
+            } else {
+                drawn.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+            }
         }
         Ok(())
     })

@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use tch::{Device, Tensor};
 
+// ANCHOR: variant
 /// One run of a sweep.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +35,7 @@ pub struct Variant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_from: Option<PathBuf>,
 }
+// ANCHOR_END: variant
 
 impl Variant {
     /// A variant training `model` with `train` on the sweep's own data, from scratch.
@@ -45,6 +47,18 @@ impl Variant {
             corpus: None,
             init_from: None,
         }
+    }
+
+    /// Refuse an impossible model or training config before anything trains.
+    pub fn validate(&self) -> Result<()> {
+        let model = ModelConfig::Gpt(GptConfig {
+            vocab_size: 1,
+            ..self.model.clone()
+        });
+        model
+            .validate()
+            .and_then(|()| self.train.validate_for(&model))
+            .with_context(|| format!("sweep run '{}'", self.label))
     }
 
     /// The run's directory name.

@@ -17,7 +17,7 @@
 
 use crate::checkpoint::{self, TrainState};
 use crate::data::{Split, random_batch, step_rng};
-use crate::model::Model;
+use crate::model::{Model, ModelConfig};
 use crate::progress::{Progress, ProgressMode};
 use crate::run::MetricsLog;
 use crate::tokenizer::Tokenizer;
@@ -122,13 +122,18 @@ impl Default for TrainConfig {
 impl TrainConfig {
     /// Reject impossible settings with one message naming the field.
     pub fn validate(&self, model: &Model) -> Result<()> {
+        self.validate_for(model.config())
+    }
+
+    /// [`TrainConfig::validate`] before the model exists: for a model that `model` would build.
+    pub fn validate_for(&self, model: &ModelConfig) -> Result<()> {
         if self.steps == 0 || self.batch_size == 0 || self.block_size == 0 || self.eval_batches == 0
         {
             bail!(
                 "train config: steps, batch_size, block_size and eval_batches must all be at least 1"
             );
         }
-        if let Some(max) = model.config().block_size()
+        if let Some(max) = model.block_size()
             && self.block_size > max
         {
             bail!(
@@ -283,6 +288,7 @@ pub struct Tracker {
 }
 
 impl Tracker {
+    // ANCHOR: diverged
     /// Whether the training loss `loss` says the run diverged: it is not finite, or
     /// `loss > diverge_factor × L₀` with `L₀` the estimated training loss at step 0 (near ln V for a fresh
     /// model, so by default a loss four times worse than guessing).
@@ -295,6 +301,7 @@ impl Tracker {
             _ => false,
         }
     }
+    // ANCHOR_END: diverged
 
     /// Count an evaluation; returns whether it is the new best (a strictly lower validation loss).
     pub fn observe(&mut self, eval: Evaluation) -> bool {

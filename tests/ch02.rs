@@ -706,9 +706,30 @@ fn chapter_two_refuses_a_bad_config_before_training_anything() {
             },
             "ch02 config: the large model's training block_size 17 exceeds its block_size 16",
         ),
+        (
+            Ch02Config {
+                sgd_lr: 0.0,
+                ..good.clone()
+            },
+            "sweep run 'SGD lr 0': train config: lr must be a positive number, got 0",
+        ),
+        (
+            Ch02Config {
+                dropout: 1.5,
+                ..good.clone()
+            },
+            "sweep run 'dropout 1.5': model config: dropout must be in [0, 1), got 1.5",
+        ),
+        (
+            Ch02Config {
+                pretrain_steps: 0,
+                ..good.clone()
+            },
+            "sweep run 'pretraining on other people': train config: steps, batch_size, block_size and eval_batches must all be at least 1",
+        ),
     ];
     for (cfg, expected) in cases {
-        assert_eq!(cfg.validate().unwrap_err().to_string(), expected);
+        assert_eq!(format!("{:#}", cfg.validate().unwrap_err()), expected);
         let err = format!("{:#}", ch02::run(&cfg).unwrap_err());
         assert_eq!(err, expected);
         assert!(!dir.join("ch02-tiny").exists(), "nothing was written");

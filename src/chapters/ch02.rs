@@ -182,9 +182,31 @@ impl Ch02Config {
         if self.patience == 0 {
             bail!("ch02 config: patience must be at least 1");
         }
-        Ok(())
+        self.variants().iter().try_for_each(Variant::validate)
     }
 
+    /// Every run the chapter will make, so a bad rate, step count or dropout fails before the first one
+    /// trains (the pretrained start's checkpoint does not exist yet; only its name is used here).
+    fn variants(&self) -> Vec<Variant> {
+        let baseline = overfit_variant(self);
+        let mut all = [
+            lr_variants(self),
+            optimizer_variants(self),
+            schedule_variants(self),
+        ]
+        .concat();
+        all.extend([
+            pretrain_variant(self),
+            early_stopping_variant(self, &baseline),
+        ]);
+        all.extend(
+            remedy_variants(self, &baseline, Some(PathBuf::from("pretrained"))).unwrap_or_default(),
+        );
+        all.push(baseline);
+        all
+    }
+
+    // ANCHOR: part2_texts
     /// The held-out text of part 2: the small world's people, retold with another seed in every wording.
     pub fn held_out_world(&self) -> WorldConfig {
         WorldConfig {
@@ -201,6 +223,7 @@ impl Ch02Config {
             ..self.small_world.clone()
         }
     }
+    // ANCHOR_END: part2_texts
 }
 
 /// One run's headline numbers.
@@ -302,15 +325,7 @@ pub fn run(cfg: &Ch02Config) -> Result<Ch02Result> {
     let other_people = big_pretrain_split(&texts, cfg)?;
     let pretrained = sweep::run(&setup(&other_people), &[pretrain_variant(cfg)])?;
     let baseline = overfit_variant(cfg);
-    let stopped = Variant {
-        label: "early stopping".into(),
-        train: TrainConfig {
-            early_stopping_patience: cfg.patience,
-            restore_best: true,
-            ..baseline.train.clone()
-        },
-        ..baseline.clone()
-    };
+    let stopped = early_stopping_variant(cfg, &baseline);
     let part2 = sweep::run(&setup(&small), &[baseline.clone(), stopped])?;
     overfitting_figure(&part2[0], &part2[1])?.save(&run.file("overfitting.svg"))?;
     let remedies = sweep::run(
@@ -402,6 +417,25 @@ impl Texts {
     }
 }
 
+/// Where and how a sweep of chapter 2 runs on `split`: each variant writes under `run`, shares the texts'
+/// tokenizer, starts from `cfg.seed` and shows progress as `cfg.progress` says, on `cfg.device`. (The steps
+/// one at a time, as a notebook takes them; [`run`] does the same.)
+pub fn sweep_setup<'a>(
+    cfg: &Ch02Config,
+    run: &'a RunDir,
+    texts: &'a Texts,
+    split: &'a Split,
+) -> Result<SweepSetup<'a>> {
+    Ok(SweepSetup {
+        dir: run,
+        tokenizer: &texts.tokenizer,
+        split,
+        device: cfg.device.resolve()?,
+        seed: cfg.seed,
+        progress: cfg.progress,
+    })
+}
+
 fn big_pretrain_split(texts: &Texts, cfg: &Ch02Config) -> Result<Split> {
     texts.split(
         &texts.pretrain,
@@ -474,7 +508,25 @@ pub fn overfit_variant(cfg: &Ch02Config) -> Variant {
     Variant::new("baseline", &cfg.large_model, cfg.overfit_train.clone())
 }
 
-fn pretrain_variant(cfg: &Ch02Config) -> Variant {
+// ANCHOR: early_stopping_variant
+/// The baseline with early stopping: it stops after `cfg.patience` evaluations without a lower validation
+/// loss and ends with the weights of its best evaluation.
+pub fn early_stopping_variant(cfg: &Ch02Config, baseline: &Variant) -> Variant {
+    Variant {
+        label: "early stopping".into(),
+        train: TrainConfig {
+            early_stopping_patience: cfg.patience,
+            restore_best: true,
+            ..baseline.train.clone()
+        },
+        ..baseline.clone()
+    }
+}
+// ANCHOR_END: early_stopping_variant
+
+/// Pretraining of the large model on other people's text (`cfg.pretrain_world`), whose checkpoint is the
+/// "pretrained start" remedy's initial parameters.
+pub fn pretrain_variant(cfg: &Ch02Config) -> Variant {
     let train = TrainConfig {
         steps: cfg.pretrain_steps,
         batch_size: 32,
