@@ -297,19 +297,12 @@ pub fn run(cfg: &Ch02Config) -> Result<Ch02Result> {
     let run = RunDir::create(&cfg.runs_dir, &cfg.run_name)?;
     run.write_json("config.json", cfg)?;
     let texts = Texts::load(cfg)?;
-    let setup = |split| SweepSetup {
-        dir: &run,
-        tokenizer: &texts.tokenizer,
-        split,
-        device,
-        seed: cfg.seed,
-        progress: cfg.progress,
-    };
+    let setup = |split| sweep_setup(cfg, &run, &texts, split);
 
     let big = texts.split(&texts.corpus, cfg.val_fraction, cfg.base_train.block_size)?;
-    let lr_sweep = sweep::run(&setup(&big), &lr_variants(cfg))?;
-    let optimizers = sweep::run(&setup(&big), &optimizer_variants(cfg))?;
-    let schedules = sweep::run(&setup(&big), &schedule_variants(cfg))?;
+    let lr_sweep = sweep::run(&setup(&big)?, &lr_variants(cfg))?;
+    let optimizers = sweep::run(&setup(&big)?, &optimizer_variants(cfg))?;
+    let schedules = sweep::run(&setup(&big)?, &schedule_variants(cfg))?;
     lr_curves_figure(&lr_sweep)?.save(&run.file("lr_curves.svg"))?;
     lr_final_figure(&lr_sweep)?.save(&run.file("lr_final.svg"))?;
     curves_figure("SGD and AdamW, same steps", &optimizers, true)?
@@ -323,13 +316,13 @@ pub fn run(cfg: &Ch02Config) -> Result<Ch02Result> {
         cfg.overfit_train.block_size,
     )?;
     let other_people = big_pretrain_split(&texts, cfg)?;
-    let pretrained = sweep::run(&setup(&other_people), &[pretrain_variant(cfg)])?;
+    let pretrained = sweep::run(&setup(&other_people)?, &[pretrain_variant(cfg)])?;
     let baseline = overfit_variant(cfg);
     let stopped = early_stopping_variant(cfg, &baseline);
-    let part2 = sweep::run(&setup(&small), &[baseline.clone(), stopped])?;
+    let part2 = sweep::run(&setup(&small)?, &[baseline.clone(), stopped])?;
     overfitting_figure(&part2[0], &part2[1])?.save(&run.file("overfitting.svg"))?;
     let remedies = sweep::run(
-        &setup(&small),
+        &setup(&small)?,
         &remedy_variants(cfg, &baseline, pretrained[0].checkpoint.clone())?,
     )?;
     let mut with_baseline = vec![part2[0].clone()];
