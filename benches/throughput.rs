@@ -1,4 +1,4 @@
-//! Throughput of the chapter-1 models: training tokens/s and generation tokens/s.
+//! Throughput of the course's models: training tokens/s, and generation tokens/s with and without the KV cache.
 //!
 //! ```text
 //! cargo bench --bench throughput                 # CPU
@@ -29,7 +29,7 @@ fn main() -> anyhow::Result<()> {
     let split = Split::new(&tokenizer.encode(&text), 0.1, 64)?;
     let train_cfg = TrainConfig::default();
     println!(
-        "device: {}\n\n| model | parameters | training tokens/s | generation tokens/s |\n|---|---:|---:|---:|",
+        "device: {}\n\n| model | parameters | training tokens/s | generation tokens/s (KV cache) | generation tokens/s (no cache) |\n|---|---:|---:|---:|---:|",
         device::describe(dev)
     );
     let models = [
@@ -50,13 +50,16 @@ fn main() -> anyhow::Result<()> {
     for cfg in &models {
         let model = Model::new(cfg, dev)?;
         let train_tps = training_tokens_per_sec(&model, &split, &train_cfg, 5, 30);
-        let gen_tps = generation_tokens_per_sec(&model, &tokenizer, 200)?;
+        let prompt = tokenizer.encode("The ");
+        let new_tokens = cfg.block_size().map_or(200, |b| b - prompt.len()); // fill the context once
+        let cached = generation_tokens_per_sec(&model, &prompt, new_tokens, true)?;
+        let uncached = generation_tokens_per_sec(&model, &prompt, new_tokens, false)?;
         let name = match cfg {
             ModelConfig::Gpt(g) => format!("gpt {}×{}", g.n_layer, g.n_embd),
             other => other.name().to_string(),
         };
         println!(
-            "| {name} | {} | {train_tps:.0} | {gen_tps:.0} |",
+            "| {name} | {} | {train_tps:.0} | {cached:.0} | {uncached:.0} |",
             model.num_params()
         );
     }
@@ -96,26 +99,23 @@ fn training_tokens_per_sec(
     (steps * cfg.batch_size * cfg.block_size) as f64 / clock.elapsed().as_secs_f64()
 }
 
-/// Sampling `tokens` new tokens one at a time (no KV cache: each step re-reads the whole context).
+/// Sampling `tokens` new tokens one at a time after `prompt`, with the KV cache or re-reading the context.
 fn generation_tokens_per_sec(
     model: &Model,
-    tokenizer: &Tokenizer,
+    prompt: &[i64],
     tokens: usize,
+    use_cache: bool,
 ) -> anyhow::Result<f64> {
     let cfg = SamplingConfig {
         max_new_tokens: tokens,
         ..SamplingConfig::default()
     };
-    generate::generate(
-        model,
-        tokenizer,
-        "The ",
-        &SamplingConfig {
-            max_new_tokens: 10,
-            ..cfg.clone()
-        },
-    )?;
+    let warm_up = SamplingConfig {
+        max_new_tokens: 10,
+        ..cfg.clone()
+    };
+    generate::generate_tokens(model, prompt, &warm_up, use_cache)?;
     let clock = Instant::now();
-    let text = generate::generate(model, tokenizer, "The ", &cfg)?;
-    Ok(text.chars().count() as f64 / clock.elapsed().as_secs_f64())
+    let ids = generate::generate_tokens(model, prompt, &cfg, use_cache)?;
+    Ok(ids.len() as f64 / clock.elapsed().as_secs_f64())
 }

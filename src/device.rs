@@ -102,3 +102,34 @@ pub fn describe(device: Device) -> String {
         other => format!("{other:?}"),
     }
 }
+
+// ANCHOR: matmul_peak
+/// The floating-point throughput (FLOP/s) of one large square matrix product on `device` in `kind`: what the
+/// hardware delivers at best on the operation that dominates a Transformer. Model FLOPs utilization (MFU) is
+/// measured against it on a CPU, whose datasheet peak is rarely reachable; on a GPU the datasheet's peak
+/// (e.g. 989 TFLOP/s bf16 for an H100 SXM) is the usual yardstick and can be passed in instead.
+pub fn matmul_flops_per_sec(device: Device, kind: tch::Kind, n: i64) -> f64 {
+    let a = tch::Tensor::randn([n, n], (kind, device));
+    let b = tch::Tensor::randn([n, n], (kind, device));
+    let _warm_up = a.matmul(&b);
+    let best = (0..5)
+        .map(|_| {
+            let clock = std::time::Instant::now();
+            let c = a.matmul(&b);
+            if device.is_cuda() {
+                tch::Cuda::synchronize(device_index(device));
+            }
+            drop(c);
+            clock.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min); // the best of five: the peak, not the average
+    2.0 * (n as f64).powi(3) / best
+}
+// ANCHOR_END: matmul_peak
+
+fn device_index(device: Device) -> i64 {
+    match device {
+        Device::Cuda(i) => i as i64,
+        _ => 0,
+    }
+}

@@ -8,12 +8,13 @@
 //! testable and identical on CPU and CUDA; the random draw uses a seeded ChaCha generator, so the same seed
 //! gives the same text.
 
-use crate::model::Model;
+use crate::model::{KvCache, Model};
 use crate::tokenizer::{Tokenizer, require_tokens};
 use anyhow::{Result, bail};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use tch::Tensor;
 
 /// How to turn the next-token distribution into a choice.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -215,18 +216,90 @@ pub fn draw(probs: &[f64], rng: &mut ChaCha8Rng) -> usize {
 }
 // ANCHOR_END: sampling_distribution
 
-/// The model's next-token logits after `context`, as a plain vector.
+/// The model's next-token logits after `context`, as a plain vector (the whole context re-read: no cache).
 pub fn next_logits(model: &Model, context: &[i64]) -> Vec<f32> {
-    let logits = model
-        .next_token_logits(context)
-        .to_kind(tch::Kind::Float)
-        .to_device(tch::Device::Cpu);
+    to_vec(&model.next_token_logits(context))
+}
+
+fn to_vec(logits: &Tensor) -> Vec<f32> {
+    let logits = logits.to_kind(tch::Kind::Float).to_device(tch::Device::Cpu);
     Vec::<f32>::try_from(&logits).expect("logits are a 1-D float tensor")
 }
+
+// ANCHOR: decoder
+/// Reads a growing context and gives the logits of the token after it. With a KV cache it feeds the model
+/// only the tokens it has not read yet. Once the context outgrows the block size, the model may see only its
+/// last `block_size` tokens: the cache is cleared and that window read afresh, exactly what the uncached path
+/// computes, so both give the same logits.
+pub struct Decoder<'m> {
+    model: &'m Model,
+    cache: Option<KvCache>,
+    read: Vec<i64>,
+}
+
+impl<'m> Decoder<'m> {
+    /// A decoder over `model`, with a KV cache when `use_cache` (and the model has attention).
+    pub fn new(model: &'m Model, use_cache: bool) -> Self {
+        Decoder {
+            model,
+            cache: if use_cache { model.new_cache() } else { None },
+            read: Vec::new(),
+        }
+    }
+
+    /// The next-token logits after `context` (whose earlier part may have been read before).
+    pub fn next_logits(&mut self, context: &[i64]) -> Vec<f32> {
+        let (Some(cache), Some(block)) = (&mut self.cache, self.model.config().block_size()) else {
+            return next_logits(self.model, context);
+        };
+        let extends = context.len() <= block
+            && context.len() > self.read.len()
+            && context.starts_with(&self.read);
+        if !extends {
+            cache.clear();
+            self.read.clear();
+        }
+        let new = &context[self.read.len().max(context.len().saturating_sub(block))..];
+        let idx = Tensor::from_slice(new)
+            .to_device(self.model.device())
+            .unsqueeze(0);
+        let logits = tch::no_grad(|| self.model.forward_cached(&idx, cache))
+            .get(0)
+            .get(-1);
+        self.read.extend_from_slice(new);
+        to_vec(&logits)
+    }
+}
+// ANCHOR_END: decoder
+
+// ANCHOR: generate_tokens
+/// Continue the token ids `prompt` by `cfg.max_new_tokens` tokens (no stop strings: ids only), with or
+/// without the KV cache. The same seed gives the same ids either way.
+pub fn generate_tokens(
+    model: &Model,
+    prompt: &[i64],
+    cfg: &SamplingConfig,
+    use_cache: bool,
+) -> Result<Vec<i64>> {
+    cfg.validate()?;
+    require_tokens(prompt, "the prompt")?;
+    let mut decoder = Decoder::new(model, use_cache);
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let mut context = prompt.to_vec();
+    for _ in 0..cfg.max_new_tokens {
+        let probs = sampling_distribution(&decoder.next_logits(&context), cfg);
+        context.push(draw(&probs, &mut rng) as i64);
+    }
+    Ok(context.split_off(prompt.len()))
+}
+// ANCHOR_END: generate_tokens
 
 // ANCHOR: generate
 /// Continue `prompt` token by token, calling `on_token` with each new piece of text as it is chosen
 /// (streaming), and return the generated continuation (without the prompt).
+///
+/// A BPE token may end in the middle of a multi-byte character (a Chinese character is 3 bytes): such a
+/// piece decodes to `�`, so streaming holds it back until the character is complete.
 pub fn generate_with(
     model: &Model,
     tokenizer: &Tokenizer,
@@ -239,15 +312,19 @@ pub fn generate_with(
         .encode_strict(prompt)
         .map_err(|e| anyhow::anyhow!("prompt: {e}"))?;
     require_tokens(&context, "the prompt")?;
+    let prompt_len = context.len();
+    let mut decoder = Decoder::new(model, true);
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut text = String::new();
+    let mut shown = 0; // bytes of `text` already passed to `on_token`
     for _ in 0..cfg.max_new_tokens {
-        let probs = sampling_distribution(&next_logits(model, &context), cfg);
-        let next = draw(&probs, &mut rng) as i64;
-        context.push(next);
-        let piece = tokenizer.token_text(next);
-        on_token(&piece);
-        text.push_str(&piece);
+        let probs = sampling_distribution(&decoder.next_logits(&context), cfg);
+        context.push(draw(&probs, &mut rng) as i64);
+        text = tokenizer.decode(&context[prompt_len..]);
+        if !text.ends_with(crate::tokenizer::UNK_CHAR) {
+            on_token(text.get(shown..).unwrap_or_default());
+            shown = text.len();
+        }
         if cfg
             .stop
             .iter()
@@ -255,6 +332,9 @@ pub fn generate_with(
         {
             break;
         }
+    }
+    if shown < text.len() {
+        on_token(text.get(shown..).unwrap_or_default());
     }
     Ok(text)
 }

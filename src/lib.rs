@@ -12,6 +12,7 @@
 //! | [`optim`] | the optimizers: AdamW and SGD with momentum |
 //! | [`train`] | the training loop: evaluation, metrics, checkpoints, resume, divergence, early stopping |
 //! | [`generate`] | the autoregressive loop and its sampling rules |
+//! | [`eval`] | what a model learned: perplexity, cloze accuracy on the world's facts |
 //! | [`plot`] | loss curves and probability charts (SVG, inline in notebooks) |
 //! | [`run`] | a run directory: config, metrics, plots, report |
 //! | [`checkpoint`] | safetensors checkpoints written atomically |
@@ -21,6 +22,7 @@ pub mod chapters;
 pub mod checkpoint;
 pub mod data;
 pub mod device;
+pub mod eval;
 pub mod generate;
 pub mod model;
 pub mod optim;

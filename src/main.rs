@@ -1,7 +1,7 @@
 //! `jielong`: the course's command line.
 //!
 //! ```text
-//! jielong chapter 1 [--config FILE] [--device auto|cpu|cuda:N]   run a chapter's experiment
+//! jielong chapter 3 [--config FILE | --preset tiny|small] [--device auto|cpu|cuda:N]   run a chapter
 //! jielong train --config FILE                                     train one model on one corpus
 //! jielong sample --checkpoint FILE --prompt TEXT [--preset ...]   continue a prompt
 //! ```
@@ -41,8 +41,11 @@ enum Command {
         /// Chapter number.
         number: u32,
         /// JSON config (defaults: the chapter's built-in config).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "preset")]
         config: Option<PathBuf>,
+        /// A named preset instead (chapter 3: tiny, small).
+        #[arg(long)]
+        preset: Option<String>,
         /// Device: auto, cpu, cuda or cuda:N (overrides the config).
         #[arg(long)]
         device: Option<DeviceChoice>,
@@ -138,8 +141,16 @@ fn run(cli: Cli) -> Result<()> {
         Command::Chapter {
             number,
             config,
+            preset,
             device,
-        } => chapters::run_chapter_number(number, config.as_deref(), device),
+        } => {
+            let source = match (config, preset) {
+                (_, Some(name)) => chapters::ConfigSource::Preset(name),
+                (Some(path), None) => chapters::ConfigSource::File(path),
+                (None, None) => chapters::ConfigSource::Default,
+            };
+            chapters::run_chapter_number(number, &source, device)
+        }
         Command::Train {
             config,
             device,

@@ -10,7 +10,12 @@
 //! * The **bigram** model looks only at the current token: its whole knowledge is a `V × V` table of scores.
 //! * The **GPT** reads the whole context through causal self-attention, block by block, as in nanoGPT:
 //!   token + position embeddings → `n_layer` × (LayerNorm → attention → residual, LayerNorm → MLP → residual)
-//!   → LayerNorm → linear head.
+//!   → LayerNorm → linear head. Positions are either learned vectors added to the token embeddings or
+//!   rotary embeddings (RoPE) applied inside attention ([`Position`]).
+//!
+//! For generation, [`KvCache`] keeps every layer's keys and values, so each new token costs one position's
+//! work instead of the whole context's. [`Model::set_precision`] runs the matrix products in bfloat16 while
+//! the weights stay fp32, as `torch.autocast` does.
 //!
 //! Parameter names follow the architecture (`blocks.0.attn.qkv.weight`), so a checkpoint reads like the diagram.
 
@@ -18,6 +23,42 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 use tch::nn::{self, Module};
 use tch::{Device, Kind, Tensor};
+
+/// The precision of the matrix products while training (the weights are fp32 either way).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    /// bf16 on CUDA, where tensor cores make it several times faster; fp32 on the CPU.
+    #[default]
+    Auto,
+    /// fp32 everywhere.
+    Fp32,
+    /// bf16 everywhere (on a CPU, slower than fp32 and only for trying it out).
+    Bf16,
+}
+
+impl Precision {
+    /// The tensor kind of the matrix products on `device`.
+    pub fn kind_on(self, device: Device) -> Kind {
+        match self {
+            Precision::Auto if device.is_cuda() => Kind::BFloat16,
+            Precision::Auto | Precision::Fp32 => Kind::Float,
+            Precision::Bf16 => Kind::BFloat16,
+        }
+    }
+}
+
+/// How the GPT knows where a token is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    /// A learned vector per position `0..block_size`, added to the token embedding (GPT-2).
+    #[default]
+    Learned,
+    /// Rotary position embedding: queries and keys are rotated by an angle proportional to their position
+    /// (RoFormer, LLaMA). No parameters; attention scores depend on relative positions only.
+    Rope,
+}
 
 /// The GPT's shape. Defaults are the course's `tiny` CPU model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -37,6 +78,42 @@ pub struct GptConfig {
     pub dropout: f64,
     /// Share the token-embedding matrix with the output head (weight tying).
     pub tie_weights: bool,
+    /// Learned absolute positions or rotary embeddings.
+    pub position: Position,
+}
+
+impl GptConfig {
+    /// Parameters that take part in a matrix product per token: the blocks' weight matrices (`12 d²` per
+    /// block: Q, K, V and output `4d²`, MLP `8d²`) and the output head (`V d`). Embedding lookups, biases and
+    /// norms cost next to nothing and are left out.
+    pub fn matmul_params(&self) -> f64 {
+        let d = self.n_embd as f64;
+        self.n_layer as f64 * 12.0 * d * d + self.vocab_size as f64 * d
+    }
+
+    /// Trainable parameters of a model of this shape, counted from the formula (a model need not be built):
+    /// token embeddings `V d`, learned positions `block d`, per block `12 d² + 13 d` (four weight matrices,
+    /// their biases, two LayerNorms), the final LayerNorm `2 d`, and an untied head `V d`.
+    pub fn param_count(&self) -> usize {
+        let (v, d) = (self.vocab_size, self.n_embd);
+        let positions = if self.position == Position::Learned {
+            self.block_size * d
+        } else {
+            0
+        };
+        let head = if self.tie_weights { 0 } else { v * d };
+        v * d + positions + self.n_layer * (12 * d * d + 13 * d) + 2 * d + head
+    }
+
+    // ANCHOR: flops_per_token
+    /// Training FLOPs per token at context length `context` (PaLM, appendix B; nanoGPT's `estimate_mfu`):
+    /// `6N` for the forward and backward matrix products with the weights (2 FLOPs per multiply-add, and the
+    /// backward pass costs twice the forward), plus `12 · n_layer · context · d` for attention's `QKᵀ` and
+    /// `AV`, which grow with the context.
+    pub fn flops_per_token(&self, context: usize) -> f64 {
+        6.0 * self.matmul_params() + 12.0 * (self.n_layer * context * self.n_embd) as f64
+    }
+    // ANCHOR_END: flops_per_token
 }
 
 impl Default for GptConfig {
@@ -49,6 +126,7 @@ impl Default for GptConfig {
             n_embd: 128,
             dropout: 0.0,
             tie_weights: true,
+            position: Position::Learned,
         }
     }
 }
@@ -120,6 +198,12 @@ impl ModelConfig {
                     c.n_head
                 );
             }
+            if c.position == Position::Rope && (c.n_embd / c.n_head) % 2 != 0 {
+                bail!(
+                    "model config: RoPE rotates pairs of features, so n_embd / n_head ({}) must be even",
+                    c.n_embd / c.n_head
+                );
+            }
             if !(0.0..1.0).contains(&c.dropout) {
                 bail!("model config: dropout must be in [0, 1), got {}", c.dropout);
             }
@@ -182,17 +266,151 @@ impl Bigram {
 }
 // ANCHOR_END: bigram
 
+/// A linear layer whose matrix product runs in `kind`. With `Kind::Float` it is the plain layer; with
+/// `Kind::BFloat16` it is what autocast does: the input and a bf16 copy of the fp32 weights are multiplied in
+/// bf16, and the gradient flows back through the casts to the fp32 weights the optimizer updates.
+fn linear_in(layer: &nn::Linear, x: &Tensor, kind: Kind) -> Tensor {
+    if kind == Kind::Float {
+        return layer.forward(x);
+    }
+    x.to_kind(kind).linear(
+        &layer.ws.to_kind(kind),
+        layer.bs.as_ref().map(|b| b.to_kind(kind)),
+    )
+}
+
+// ANCHOR: rope
+/// Rotary position embedding (Su et al., 2021) of `x: [B, H, T, d]` whose first row sits at position `start`:
+/// the feature pair `(i, i + d/2)` at position `p` is rotated by the angle `p · θᵢ`, `θᵢ = 10000^(−2i/d)`.
+/// A rotation by `p·θ` of the query and by `s·θ` of the key leaves their dot product depending on `p − s`
+/// only: attention sees how far apart two tokens are, with no learned parameters.
+pub fn apply_rope(x: &Tensor, start: i64) -> Tensor {
+    let (t, d) = (x.size()[2], x.size()[3]);
+    let half = d / 2;
+    let device = x.device();
+    let theta =
+        (Tensor::arange(half, (Kind::Float, device)) * (-2.0 * 10000f64.ln() / d as f64)).exp();
+    let positions = Tensor::arange_start(start, start + t, (Kind::Float, device));
+    let angles = positions.unsqueeze(1) * theta.unsqueeze(0); // [T, d/2]: p · θᵢ
+    let (cos, sin) = (
+        angles.cos().to_kind(x.kind()),
+        angles.sin().to_kind(x.kind()),
+    );
+    let (x1, x2) = (x.narrow(-1, 0, half), x.narrow(-1, half, half));
+    Tensor::cat(&[&x1 * &cos - &x2 * &sin, &x1 * &sin + &x2 * &cos], -1)
+}
+// ANCHOR_END: rope
+
+/// `[T_q, T_k]`, true where query `i` must not see key `j`: the queries are the last `T_q` of the `T_k`
+/// positions (all of them in training; the new ones when a KV cache holds the rest), so query `i` sits at
+/// position `T_k − T_q + i` and sees the keys up to there.
+fn future_mask(t_q: i64, t_k: i64, device: Device) -> Tensor {
+    Tensor::ones([t_q, t_k], (Kind::Bool, device)).triu(t_k - t_q + 1)
+}
+
+// ANCHOR: attention_manual
+/// Causal attention written out, for `q: [B, H, T_q, d]` and `k, v: [B, H, T_k, d]`:
+///
+/// `weights = softmax(Q Kᵀ / √d + M)`, `M` = −∞ where a query would see a later key, and the output is
+/// `weights · V`: each position's new vector is an average of the values it may see, weighted by how well its
+/// query matches their keys. Returns the output and the weights `[B, H, T_q, T_k]` (rows sum to 1).
+pub fn causal_attention_manual(q: &Tensor, k: &Tensor, v: &Tensor) -> (Tensor, Tensor) {
+    let (t_q, d) = (q.size()[2], q.size()[3]);
+    let t_k = k.size()[2];
+    let scores = q.matmul(&k.transpose(-2, -1)) / (d as f64).sqrt(); // [B, H, T_q, T_k]
+    let masked = scores.masked_fill(&future_mask(t_q, t_k, q.device()), f64::NEG_INFINITY);
+    let weights = masked.softmax(-1, Kind::Float).to_kind(q.kind());
+    (weights.matmul(v), weights)
+}
+// ANCHOR_END: attention_manual
+
+// ANCHOR: attention_fused
+/// The same attention through libtorch's fused `scaled_dot_product_attention` (flash or memory-efficient
+/// kernels where the device has them): it never stores the `T × T` weights, so it is faster and leaner.
+/// `dropout` drops attention weights while training.
+pub fn causal_attention_fused(q: &Tensor, k: &Tensor, v: &Tensor, dropout: f64) -> Tensor {
+    let (t_q, t_k) = (q.size()[2], k.size()[2]);
+    let sdpa = |mask: Option<Tensor>, is_causal| {
+        Tensor::scaled_dot_product_attention(q, k, v, mask, dropout, is_causal, None, false)
+    };
+    if t_q == t_k {
+        sdpa(None, true) // training and a first pass: the plain causal triangle
+    } else if t_q == 1 {
+        sdpa(None, false) // one new token may see every cached one
+    } else {
+        sdpa(Some(future_mask(t_q, t_k, q.device()).logical_not()), false) // true = may attend
+    }
+}
+// ANCHOR_END: attention_fused
+
+/// Every layer's keys and values of the tokens read so far: generation's memory. Each new token then needs
+/// only its own query, key and value, instead of recomputing the whole context.
+#[derive(Debug)]
+pub struct KvCache {
+    layers: Vec<Option<(Tensor, Tensor)>>,
+    len: usize,
+}
+
+impl KvCache {
+    fn new(n_layer: usize) -> Self {
+        KvCache {
+            layers: (0..n_layer).map(|_| None).collect(),
+            len: 0,
+        }
+    }
+
+    /// Number of tokens whose keys and values are held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no token has been read yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Forget every token (a new context starts).
+    pub fn clear(&mut self) {
+        self.layers.iter_mut().for_each(|l| *l = None);
+        self.len = 0;
+    }
+
+    // ANCHOR: kv_append
+    /// Append the new tokens' keys and values `[B, H, T_new, d]` of `layer` and return all of them so far.
+    fn append(&mut self, layer: usize, k: Tensor, v: Tensor) -> (Tensor, Tensor) {
+        let (k, v) = match self.layers[layer].take() {
+            Some((past_k, past_v)) => (Tensor::cat(&[past_k, k], 2), Tensor::cat(&[past_v, v], 2)),
+            None => (k, v),
+        };
+        self.layers[layer] = Some((k.shallow_clone(), v.shallow_clone()));
+        (k, v)
+    }
+    // ANCHOR_END: kv_append
+}
+
+/// How one forward pass runs: training or not, in which precision, with a KV cache or not, and whether to
+/// record the attention weights (which needs the written-out attention).
+struct Pass<'a> {
+    train: bool,
+    kind: Kind,
+    start: i64,
+    cache: Option<&'a mut KvCache>,
+    maps: Option<&'a mut Vec<Tensor>>,
+}
+
 // ANCHOR: attention
 /// Causal multi-head self-attention: every position attends to itself and the positions before it.
 ///
-/// `softmax(Q Kᵀ / √d_head + M) V` with `M` = −∞ above the diagonal, computed by libtorch's fused
-/// `scaled_dot_product_attention(is_causal = true)`.
+/// The input is projected to queries, keys and values, split into `n_head` heads of `d = n_embd / n_head`
+/// features, each head attends on its own (`softmax(Q Kᵀ / √d + M) V`), and the heads' outputs are
+/// concatenated and projected back into the residual stream.
 #[derive(Debug)]
 pub struct CausalSelfAttention {
     qkv: nn::Linear,
     proj: nn::Linear,
     n_head: i64,
     dropout: f64,
+    rope: bool,
 }
 
 impl CausalSelfAttention {
@@ -202,27 +420,33 @@ impl CausalSelfAttention {
             proj: linear(p / "proj", c.n_embd, c.n_embd, residual_std(c)),
             n_head: c.n_head as i64,
             dropout: c.dropout,
+            rope: c.position == Position::Rope,
         }
     }
 
-    fn forward(&self, x: &Tensor, train: bool) -> Tensor {
+    fn forward(&self, x: &Tensor, layer: usize, pass: &mut Pass) -> Tensor {
         let (b, t, c) = x.size3().expect("attention input is [B, T, C]");
         let heads = |z: &Tensor| z.view([b, t, self.n_head, c / self.n_head]).transpose(1, 2);
-        let qkv = self.qkv.forward(x).split(c, 2);
-        let (q, k, v) = (heads(&qkv[0]), heads(&qkv[1]), heads(&qkv[2]));
-        let p_drop = if train { self.dropout } else { 0.0 };
-        let y = Tensor::scaled_dot_product_attention(
-            &q,
-            &k,
-            &v,
-            None::<Tensor>,
-            p_drop,
-            true,
-            None,
-            false,
-        );
+        let qkv = linear_in(&self.qkv, x, pass.kind).split(c, 2);
+        let (mut q, mut k, v) = (heads(&qkv[0]), heads(&qkv[1]), heads(&qkv[2]));
+        if self.rope {
+            (q, k) = (apply_rope(&q, pass.start), apply_rope(&k, pass.start));
+        }
+        let (k, v) = match pass.cache.as_deref_mut() {
+            Some(cache) => cache.append(layer, k, v),
+            None => (k, v),
+        };
+        let p_drop = if pass.train { self.dropout } else { 0.0 };
+        let y = match pass.maps.as_deref_mut() {
+            Some(maps) => {
+                let (y, weights) = causal_attention_manual(&q, &k, &v);
+                maps.push(weights);
+                y
+            }
+            None => causal_attention_fused(&q, &k, &v, p_drop),
+        };
         let y = y.transpose(1, 2).contiguous().view([b, t, c]);
-        self.proj.forward(&y).dropout(p_drop, train)
+        linear_in(&self.proj, &y, pass.kind).dropout(p_drop, pass.train)
     }
 }
 // ANCHOR_END: attention
@@ -245,10 +469,9 @@ impl Mlp {
         }
     }
 
-    fn forward(&self, x: &Tensor, train: bool) -> Tensor {
-        self.proj
-            .forward(&self.fc.forward(x).gelu("none"))
-            .dropout(self.dropout, train)
+    fn forward(&self, x: &Tensor, pass: &Pass) -> Tensor {
+        let hidden = linear_in(&self.fc, x, pass.kind).gelu("none");
+        linear_in(&self.proj, &hidden, pass.kind).dropout(self.dropout, pass.train)
     }
 }
 // ANCHOR_END: mlp
@@ -274,9 +497,9 @@ impl Block {
         }
     }
 
-    fn forward(&self, x: &Tensor, train: bool) -> Tensor {
-        let x = x + self.attn.forward(&self.ln1.forward(x), train);
-        &x + self.mlp.forward(&self.ln2.forward(&x), train)
+    fn forward(&self, x: &Tensor, layer: usize, pass: &mut Pass) -> Tensor {
+        let x = x + self.attn.forward(&self.ln1.forward(x), layer, pass);
+        &x + self.mlp.forward(&self.ln2.forward(&x), pass)
     }
 }
 // ANCHOR_END: block
@@ -286,7 +509,7 @@ impl Block {
 pub struct Gpt {
     config: GptConfig,
     tok_emb: nn::Embedding,
-    pos_emb: nn::Embedding,
+    pos_emb: Option<nn::Embedding>,
     blocks: Vec<Block>,
     ln_f: nn::LayerNorm,
     head: Option<nn::Linear>,
@@ -305,7 +528,8 @@ impl Gpt {
         Gpt {
             config: c.clone(),
             tok_emb: embedding(p / "tok_emb", c.vocab_size, c.n_embd),
-            pos_emb: embedding(p / "pos_emb", c.block_size, c.n_embd),
+            pos_emb: (c.position == Position::Learned)
+                .then(|| embedding(p / "pos_emb", c.block_size, c.n_embd)),
             blocks: (0..c.n_layer)
                 .map(|i| Block::new(&(p / "blocks" / i), c))
                 .collect(),
@@ -316,19 +540,30 @@ impl Gpt {
     }
 
     // ANCHOR: gpt_forward
-    fn forward(&self, idx: &Tensor, train: bool) -> Tensor {
+    fn forward(&self, idx: &Tensor, pass: &mut Pass) -> Tensor {
         let t = idx.size()[1];
-        let positions = Tensor::arange(t, (Kind::Int64, idx.device()));
-        let mut x = (self.tok_emb.forward(idx) + self.pos_emb.forward(&positions))
-            .dropout(self.config.dropout, train);
-        for block in &self.blocks {
-            x = block.forward(&x, train);
+        let tokens = self.tok_emb.forward(idx);
+        let x = match &self.pos_emb {
+            Some(pos_emb) => {
+                let positions =
+                    Tensor::arange_start(pass.start, pass.start + t, (Kind::Int64, idx.device()));
+                tokens + pos_emb.forward(&positions) // learned positions: added to the tokens
+            }
+            None => tokens, // RoPE: positions enter inside attention
+        };
+        let mut x = x.dropout(self.config.dropout, pass.train);
+        for (layer, block) in self.blocks.iter().enumerate() {
+            x = block.forward(&x, layer, pass);
         }
         let x = self.ln_f.forward(&x);
-        match &self.head {
-            Some(head) => head.forward(&x),
-            None => x.matmul(&self.tok_emb.ws.tr()), // weight tying: score = ⟨h, embedding of token⟩
-        }
+        let logits = match &self.head {
+            Some(head) => linear_in(head, &x, pass.kind),
+            // weight tying: the score of token v is ⟨h, embedding of v⟩
+            None => x
+                .to_kind(pass.kind)
+                .matmul(&self.tok_emb.ws.to_kind(pass.kind).tr()),
+        };
+        logits.to_kind(Kind::Float) // softmax and the loss in fp32, as under autocast
     }
     // ANCHOR_END: gpt_forward
 }
@@ -345,6 +580,7 @@ pub struct Model {
     pub vs: nn::VarStore,
     config: ModelConfig,
     net: Net,
+    precision: Kind,
 }
 
 impl std::fmt::Debug for Model {
@@ -372,6 +608,7 @@ impl Model {
             vs,
             config: config.clone(),
             net,
+            precision: Kind::Float,
         })
     }
 
@@ -394,12 +631,88 @@ impl Model {
             .sum::<usize>() as i64
     }
 
+    /// Run the GPT's matrix products in `kind`: `Kind::Float` (fp32, the default) or `Kind::BFloat16`
+    /// (mixed precision: weights, norms, softmax and the loss stay fp32). The bigram has no matrix products.
+    pub fn set_precision(&mut self, kind: Kind) {
+        self.precision = kind;
+    }
+
+    /// The kind the matrix products run in.
+    pub fn precision(&self) -> Kind {
+        self.precision
+    }
+
+    fn pass<'a>(
+        &self,
+        train: bool,
+        cache: Option<&'a mut KvCache>,
+        maps: Option<&'a mut Vec<Tensor>>,
+    ) -> Pass<'a> {
+        let start = cache.as_ref().map_or(0, |c| c.len() as i64);
+        Pass {
+            train,
+            kind: self.precision,
+            start,
+            cache,
+            maps,
+        }
+    }
+
     /// Logits `[B, T, V]` for token ids `[B, T]`; `train` turns dropout on.
     pub fn forward(&self, idx: &Tensor, train: bool) -> Tensor {
         match &self.net {
             Net::Bigram(m) => m.forward(idx),
-            Net::Gpt(m) => m.forward(idx, train),
+            Net::Gpt(m) => m.forward(idx, &mut self.pass(train, None, None)),
         }
+    }
+
+    /// An empty KV cache for this model (`None` for the bigram, which reads one token and needs none).
+    pub fn new_cache(&self) -> Option<KvCache> {
+        match &self.config {
+            ModelConfig::Bigram { .. } => None,
+            ModelConfig::Gpt(c) => Some(KvCache::new(c.n_layer)),
+        }
+    }
+
+    // ANCHOR: forward_cached
+    /// Logits `[B, T_new, V]` for the tokens `idx: [B, T_new]` that follow the ones already in `cache`, which
+    /// then holds them too. The cache's length plus `T_new` must not exceed the block size.
+    pub fn forward_cached(&self, idx: &Tensor, cache: &mut KvCache) -> Tensor {
+        let t_new = idx.size()[1] as usize;
+        let logits = match &self.net {
+            Net::Bigram(m) => m.forward(idx),
+            Net::Gpt(m) => {
+                assert!(
+                    cache.len() + t_new <= m.config.block_size,
+                    "KV cache overflow: {} cached + {t_new} new tokens exceed block_size {}",
+                    cache.len(),
+                    m.config.block_size
+                );
+                m.forward(idx, &mut self.pass(false, Some(&mut *cache), None))
+            }
+        };
+        cache.len += t_new;
+        logits
+    }
+    // ANCHOR_END: forward_cached
+
+    /// The attention weights of every layer for `idx: [B, T]`, each `[B, n_head, T, T]` (row `i`: how much
+    /// position `i` attends to each position), computed by the written-out attention. Empty for the bigram.
+    pub fn attention_maps(&self, idx: &Tensor) -> Vec<Tensor> {
+        self.forward_with_attention_maps(idx).1
+    }
+
+    /// The logits of [`Model::forward`] (no dropout), computed with the written-out attention, and every
+    /// layer's attention weights: what the fused kernel computes without ever storing them.
+    pub fn forward_with_attention_maps(&self, idx: &Tensor) -> (Tensor, Vec<Tensor>) {
+        let mut maps = Vec::new();
+        let logits = match &self.net {
+            Net::Gpt(m) => {
+                tch::no_grad(|| m.forward(idx, &mut self.pass(false, None, Some(&mut maps))))
+            }
+            Net::Bigram(m) => tch::no_grad(|| m.forward(idx)),
+        };
+        (logits, maps)
     }
 
     // ANCHOR: loss

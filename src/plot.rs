@@ -2,9 +2,8 @@
 //! Jupyter notebooks (evcxr displays any value with an `evcxr_display` method).
 
 use anyhow::{Context, Result};
-use plotters::coord::types::RangedCoordf64;
+use plotters::coord::ranged1d::AsRangedCoord;
 use plotters::prelude::*;
-use std::ops::Range;
 use std::path::Path;
 
 /// One line on a chart.
@@ -117,16 +116,20 @@ fn bounds(series: &[Series]) -> ((f64, f64), (f64, f64)) {
     ((x0, x1.max(x0 + 1e-9)), (y0 - pad, y1 + pad))
 }
 
-/// A chart whose axes are both plain numbers.
-type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+/// A chart on an SVG backend over coordinates `X × Y` (plain or logarithmic axes of numbers).
+type Chart<'a, 'b, X, Y> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>;
 
 /// Render one titled chart over `x × y` to SVG text; `draw` fills in the mesh and the series.
-fn render(
+fn render<X, Y>(
     title: &str,
-    x: Range<f64>,
-    y: Range<f64>,
-    draw: impl FnOnce(&mut Chart) -> Result<()>,
-) -> Result<Figure> {
+    x: X,
+    y: Y,
+    draw: impl FnOnce(&mut Chart<X::CoordDescType, Y::CoordDescType>) -> Result<()>,
+) -> Result<Figure>
+where
+    X: AsRangedCoord<Value = f64>,
+    Y: AsRangedCoord<Value = f64>,
+{
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
@@ -162,31 +165,40 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) 
             .y_label_formatter(&tick)
             .light_line_style(WHITE)
             .draw()?;
-        for (i, s) in series.iter().enumerate() {
-            let style = ShapeStyle::from(color(i)).stroke_width(2);
-            let points = s
-                .points
-                .iter()
-                .copied()
-                .filter(|(x, y)| x.is_finite() && y.is_finite());
-            let drawn = if s.markers {
-                chart.draw_series(points.map(|p| Circle::new(p, 5, style.filled())))?
-            } else if s.dashed {
-                chart.draw_series(DashedLineSeries::new(points, 6, 4, style))?
-            } else {
-                chart.draw_series(LineSeries::new(points, style))?
-            };
-            let drawn = drawn.label(s.label.as_str());
-            if s.markers {
-                drawn.legend(move |(x, y)| Circle::new((x + 9, y), 5, style.filled()));
-            } else {
-                drawn.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
-            }
-        }
-        Ok(())
+        draw_series(chart, series)
     })
 }
 // ANCHOR_END: line_chart
+
+/// Draw each series in its colour: a line, a dashed line or dots, with its legend entry.
+fn draw_series<X, Y>(chart: &mut Chart<X, Y>, series: &[Series]) -> Result<()>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    for (i, s) in series.iter().enumerate() {
+        let style = ShapeStyle::from(color(i)).stroke_width(2);
+        let points = s
+            .points
+            .iter()
+            .copied()
+            .filter(|(x, y)| x.is_finite() && y.is_finite());
+        let drawn = if s.markers {
+            chart.draw_series(points.map(|p| Circle::new(p, 5, style.filled())))?
+        } else if s.dashed {
+            chart.draw_series(DashedLineSeries::new(points, 6, 4, style))?
+        } else {
+            chart.draw_series(LineSeries::new(points, style))?
+        };
+        let drawn = drawn.label(s.label.as_str());
+        if s.markers {
+            drawn.legend(move |(x, y)| Circle::new((x + 9, y), 5, style.filled()));
+        } else {
+            drawn.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+        }
+    }
+    Ok(())
+}
 
 /// An axis tick: whole numbers without decimals (`200`, not `200.0`), others with up to three decimals.
 fn tick(v: &f64) -> String {
@@ -253,3 +265,102 @@ pub fn bar_chart(
         Ok(())
     })
 }
+
+/// A line chart with both axes logarithmic, for quantities that grow as powers: forward time against
+/// context length, loss against parameters. A power law `y = a·xᵏ` is a straight line of slope `k` here.
+/// Points with a coordinate ≤ 0 are left out.
+pub fn log_log_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+) -> Result<Figure> {
+    let positive: Vec<Series> = series
+        .iter()
+        .map(|s| Series {
+            points: s
+                .points
+                .iter()
+                .copied()
+                .filter(|(x, y)| *x > 0.0 && *y > 0.0)
+                .collect(),
+            ..s.clone()
+        })
+        .collect();
+    let ((x0, x1), (y0, y1)) = bounds(&positive);
+    let (y0, y1) = (y0.max(y1 * 1e-9).max(f64::MIN_POSITIVE) * 0.9, y1 * 1.1);
+    render(title, (x0..x1).log_scale(), (y0..y1).log_scale(), |chart| {
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .light_line_style(WHITE)
+            .draw()?;
+        draw_series(chart, &positive)
+    })
+}
+
+// ANCHOR: heatmaps
+/// Attention maps as heat maps side by side, one panel per `(title, weights)`: `weights[i][j]` is how much
+/// the token in row `i` attends to the token in column `j` (0 white, 1 dark blue). `tokens` label both axes.
+pub fn heatmaps(
+    title: &str,
+    tokens: &[String],
+    panels: &[(String, Vec<Vec<f64>>)],
+) -> Result<Figure> {
+    let cols = panels.len().clamp(1, 2);
+    let rows = panels.len().div_ceil(cols).max(1);
+    let panel_px = 420u32;
+    let mut svg = String::new();
+    {
+        let size = (panel_px * cols as u32, panel_px * rows as u32 + 40);
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE)?;
+        let root = root.titled(title, ("sans-serif", 20))?;
+        let n = tokens.len();
+        let label = |v: &f64| {
+            let i = v.round();
+            if (v - i).abs() < 1e-6 && i >= 0.0 {
+                tokens
+                    .get(i as usize)
+                    .map(|t| token_label(t))
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        for (area, (name, weights)) in root.split_evenly((rows, cols)).iter().zip(panels) {
+            let span = n as f64 - 0.5;
+            let mut chart = ChartBuilder::on(area)
+                .caption(name, ("sans-serif", 15))
+                .margin(8)
+                .x_label_area_size(50)
+                .y_label_area_size(60)
+                .build_cartesian_2d(-0.5..span, span..-0.5)?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_labels(2 * n + 1)
+                .y_labels(2 * n + 1)
+                .x_label_formatter(&label)
+                .y_label_formatter(&label)
+                .x_label_style(("sans-serif", 11))
+                .y_label_style(("sans-serif", 11))
+                .draw()?;
+            let cells = weights.iter().enumerate().flat_map(|(i, row)| {
+                row.iter().enumerate().map(move |(j, &w)| {
+                    let (x, y) = (j as f64, i as f64);
+                    let shade = |c: u8| (255.0 - w.clamp(0.0, 1.0) * (255.0 - c as f64)) as u8;
+                    let fill = RGBColor(shade(8), shade(48), shade(107));
+                    Rectangle::new([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], fill.filled())
+                })
+            });
+            chart.draw_series(cells)?;
+        }
+        root.present().context("cannot render the chart")?;
+    }
+    Ok(Figure { svg })
+}
+// ANCHOR_END: heatmaps

@@ -17,7 +17,7 @@
 
 use crate::checkpoint::{self, TrainState};
 use crate::data::{Split, random_batch, step_rng};
-use crate::model::{Model, ModelConfig};
+use crate::model::{Model, ModelConfig, Precision};
 use crate::progress::{Progress, ProgressMode};
 use crate::run::MetricsLog;
 use crate::tokenizer::Tokenizer;
@@ -48,8 +48,13 @@ pub enum Schedule {
 pub struct TrainConfig {
     /// Number of optimizer steps.
     pub steps: usize,
-    /// Windows per batch.
+    /// Windows per micro-batch.
     pub batch_size: usize,
+    /// Micro-batches per optimizer step (gradient accumulation): their gradients are summed before the step,
+    /// so a step sees `grad_accum_steps × batch_size` windows while memory holds only one micro-batch.
+    pub grad_accum_steps: usize,
+    /// Precision of the matrix products: `"auto"` (bf16 on CUDA, fp32 on CPU), `"fp32"` or `"bf16"`.
+    pub precision: Precision,
     /// Tokens per window (at most the model's block size).
     pub block_size: usize,
     /// Peak learning rate.
@@ -97,6 +102,8 @@ impl Default for TrainConfig {
         TrainConfig {
             steps: 1000,
             batch_size: 32,
+            grad_accum_steps: 1,
+            precision: Precision::Auto,
             block_size: 64,
             lr: 3e-3,
             schedule: Schedule::Cosine,
@@ -127,10 +134,14 @@ impl TrainConfig {
 
     /// [`TrainConfig::validate`] before the model exists: for a model that `model` would build.
     pub fn validate_for(&self, model: &ModelConfig) -> Result<()> {
-        if self.steps == 0 || self.batch_size == 0 || self.block_size == 0 || self.eval_batches == 0
+        if self.steps == 0
+            || self.batch_size == 0
+            || self.grad_accum_steps == 0
+            || self.block_size == 0
+            || self.eval_batches == 0
         {
             bail!(
-                "train config: steps, batch_size, block_size and eval_batches must all be at least 1"
+                "train config: steps, batch_size, grad_accum_steps, block_size and eval_batches must all be at least 1"
             );
         }
         if let Some(max) = model.block_size()
@@ -188,6 +199,11 @@ impl TrainConfig {
         }
     }
     // ANCHOR_END: lr_schedule
+
+    /// Training tokens per optimizer step: `grad_accum_steps × batch_size × block_size`.
+    pub fn tokens_per_step(&self) -> usize {
+        self.grad_accum_steps * self.batch_size * self.block_size
+    }
 }
 
 /// Points `(step, loss)` of a loss curve.
@@ -430,7 +446,6 @@ pub fn evaluate(model: &Model, split: &Split, cfg: &TrainConfig, step: usize) ->
     }
 }
 
-// ANCHOR: train_loop
 /// Train `model` on `split` for `cfg.steps` steps, fewer if the run diverges or stops early, and report
 /// the curves and how the run ended.
 pub fn train(
@@ -440,7 +455,25 @@ pub fn train(
     cfg: &TrainConfig,
     opts: &TrainOptions,
 ) -> Result<TrainReport> {
+    train_with(model, tokenizer, split, cfg, opts, &mut |_, _| Ok(()))
+}
+
+/// What [`train_with`] calls after every evaluation, with the model and that step's record: e.g. to
+/// measure what the model knows at this point of training (chapter 3's cloze accuracy).
+pub type EvalHook<'a> = dyn FnMut(&Model, &Record) -> Result<()> + 'a;
+
+// ANCHOR: train_loop
+/// [`train`], calling `on_eval` after every evaluation (step 0 included).
+pub fn train_with(
+    model: &mut Model,
+    tokenizer: &Tokenizer,
+    split: &Split,
+    cfg: &TrainConfig,
+    opts: &TrainOptions,
+    on_eval: &mut EvalHook,
+) -> Result<TrainReport> {
     cfg.validate(model)?;
+    model.set_precision(cfg.precision.kind_on(model.device()));
     let mut opt = Optimizer::new(model, cfg);
     let Resumed {
         step: start,
@@ -453,7 +486,7 @@ pub fn train(
         .map(|p| MetricsLog::open(p, start > 0))
         .transpose()?;
     let progress = Progress::new(&opts.label, cfg.steps as u64, opts.progress);
-    let tokens_per_step = cfg.batch_size * cfg.block_size;
+    let tokens_per_step = cfg.tokens_per_step();
     let clock = Instant::now();
     let mut records = Vec::with_capacity(cfg.steps - start + 1);
     if start == 0 {
@@ -466,6 +499,7 @@ pub fn train(
         if let Some(log) = &mut log {
             log.write(&first)?;
         }
+        on_eval(model, &first)?;
         records.push(first);
     }
     let mut status = RunStatus::Completed;
@@ -473,16 +507,20 @@ pub fn train(
         crate::device::seed(cfg.seed.wrapping_add(step as u64)); // dropout masks depend on (seed, step) only
         // ANCHOR: train_step
         let mut rng = step_rng(cfg.seed, step);
-        let (x, y) = random_batch(
-            &split.train,
-            cfg.batch_size,
-            cfg.block_size,
-            &mut rng,
-            model.device(),
-        );
-        let loss = model.loss(&x, &y, true);
         opt.zero_grad();
-        loss.backward();
+        let mut loss = 0.0;
+        for _ in 0..cfg.grad_accum_steps {
+            let (x, y) = random_batch(
+                &split.train,
+                cfg.batch_size,
+                cfg.block_size,
+                &mut rng,
+                model.device(),
+            );
+            let micro_loss = model.loss(&x, &y, true) / cfg.grad_accum_steps as f64;
+            micro_loss.backward(); // gradients add up over the micro-batches
+            loss += micro_loss.double_value(&[]);
+        }
         let grad_norm = opt.clip_grad_norm(cfg.grad_clip);
         let lr = cfg.lr_at(step);
         opt.step(lr);
@@ -495,7 +533,7 @@ pub fn train(
             step: done,
             tokens: done * tokens_per_step,
             lr,
-            loss: loss.double_value(&[]),
+            loss,
             grad_norm,
             train_loss: None,
             val_loss: None,
@@ -526,6 +564,9 @@ pub fn train(
         progress.update(done as u64, &status_line(&record));
         if let Some(log) = &mut log {
             log.write(&record)?;
+        }
+        if record.val_loss.is_some() {
+            on_eval(model, &record)?;
         }
         records.push(record);
         if let RunStatus::Diverged { .. } = status {

@@ -725,7 +725,7 @@ fn chapter_two_refuses_a_bad_config_before_training_anything() {
                 pretrain_steps: 0,
                 ..good.clone()
             },
-            "sweep run 'pretraining on other people': train config: steps, batch_size, block_size and eval_batches must all be at least 1",
+            "sweep run 'pretraining on other people': train config: steps, batch_size, grad_accum_steps, block_size and eval_batches must all be at least 1",
         ),
     ];
     for (cfg, expected) in cases {

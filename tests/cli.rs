@@ -298,7 +298,7 @@ fn block_size_zero_is_an_error() {
     });
     assert_eq!(
         error_line(&ws.train(&job, &[])),
-        "error: train config: steps, batch_size, block_size and eval_batches must all be at least 1"
+        "error: train config: steps, batch_size, grad_accum_steps, block_size and eval_batches must all be at least 1"
     );
     let job = ws.job("train-block32", &ws.corpus(), 5, |j| {
         j["train"]["block_size"] = json!(32)
@@ -332,7 +332,7 @@ fn malformed_or_unknown_config_is_an_error_naming_the_file_and_field() {
     );
     assert_eq!(
         error_line(&jielong(&["chapter", "7"])),
-        "error: chapter 7 is not written yet; available: 1, 2"
+        "error: chapter 7 is not written yet; available: 1, 2, 3"
     );
 }
 
@@ -495,5 +495,17 @@ fn a_checkpoint_whose_tokenizer_outgrows_its_model_is_an_error() {
             "error: {} is not a valid jielong checkpoint: the model scores 5 tokens but the tokenizer has 27",
             ckpt.display()
         )
+    );
+}
+
+#[test]
+fn an_unknown_preset_is_one_error_line_naming_the_presets() {
+    assert_eq!(
+        error_line(&jielong(&["chapter", "3", "--preset", "huge"])),
+        "error: chapter 3 has no preset \"huge\"; available: tiny, small"
+    );
+    assert_eq!(
+        error_line(&jielong(&["chapter", "1", "--preset", "small"])),
+        "error: this chapter has no preset \"small\"; available: default"
     );
 }

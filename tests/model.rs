@@ -3,7 +3,7 @@
 mod common;
 
 use common::{seeded_model, tiny_gpt, torch_lock};
-use jielong::model::{GptConfig, Model, ModelConfig};
+use jielong::model::{GptConfig, Model, ModelConfig, Position};
 use tch::{Device, Kind, Tensor};
 
 const VOCAB: usize = 23;
@@ -17,6 +17,7 @@ fn gpt(n_layer: usize, dropout: f64) -> ModelConfig {
         n_embd: 32,
         dropout,
         tie_weights: false,
+        position: Position::Learned,
     })
 }
 

@@ -288,7 +288,7 @@ fn impossible_train_configs_are_refused_naming_the_field() {
                 batch_size: 0,
                 ..tiny_train(5)
             },
-            "train config: steps, batch_size, block_size and eval_batches must all be at least 1",
+            "train config: steps, batch_size, grad_accum_steps, block_size and eval_batches must all be at least 1",
         ),
         (
             TrainConfig {

@@ -3,6 +3,7 @@
 
 pub mod ch01;
 pub mod ch02;
+pub mod ch03;
 
 use crate::device::{self, DeviceChoice};
 use anyhow::{Context, Result, bail};
@@ -28,6 +29,13 @@ pub trait Chapter {
     fn device(config: &mut Self::Config) -> &mut DeviceChoice;
     /// Where the run wrote its files.
     fn run_dir(output: &Self::Output) -> &Path;
+    /// The config of a named preset (`--preset NAME`); chapters without presets have only `default`.
+    fn preset(name: &str) -> Result<Self::Config> {
+        match name {
+            "default" => Ok(Self::Config::default()),
+            other => bail!("this chapter has no preset {other:?}; available: default"),
+        }
+    }
 }
 
 /// Chapter 1: text continuation.
@@ -72,12 +80,47 @@ impl Chapter for Ch02 {
     }
 }
 
-/// Run chapter `C` with the config at `path` (or its built-in default), `device` overriding the config's,
-/// and print its report.
-pub fn run_chapter<C: Chapter>(path: Option<&Path>, device: Option<DeviceChoice>) -> Result<()> {
-    let mut config: C::Config = match path {
-        Some(path) => load_config(path)?,
-        None => C::Config::default(),
+/// Chapter 3: pretraining.
+pub struct Ch03;
+
+impl Chapter for Ch03 {
+    type Config = ch03::Ch03Config;
+    type Output = ch03::Ch03Result;
+    const CONFIG_PATH: &'static str = "chapters/03-pretraining/config.json";
+    fn run(config: &Self::Config) -> Result<Self::Output> {
+        ch03::run(config)
+    }
+    fn report(_config: &Self::Config, output: &Self::Output) -> String {
+        ch03::report(output)
+    }
+    fn device(config: &mut Self::Config) -> &mut DeviceChoice {
+        &mut config.device
+    }
+    fn run_dir(output: &Self::Output) -> &Path {
+        &output.run_dir
+    }
+    fn preset(name: &str) -> Result<Self::Config> {
+        ch03::Ch03Config::preset(name)
+    }
+}
+
+/// Where a chapter's config comes from: a JSON file, a named preset, or the built-in default.
+#[derive(Clone, Debug)]
+pub enum ConfigSource {
+    /// A JSON file.
+    File(PathBuf),
+    /// A preset by name (`tiny`, `small`, …).
+    Preset(String),
+    /// The chapter's `Default`.
+    Default,
+}
+
+/// Run chapter `C` with the config from `source`, `device` overriding the config's, and print its report.
+pub fn run_chapter<C: Chapter>(source: &ConfigSource, device: Option<DeviceChoice>) -> Result<()> {
+    let mut config: C::Config = match source {
+        ConfigSource::File(path) => load_config(path)?,
+        ConfigSource::Preset(name) => C::preset(name)?,
+        ConfigSource::Default => C::Config::default(),
     };
     if let Some(device) = device {
         *C::device(&mut config) = device;
@@ -91,13 +134,14 @@ pub fn run_chapter<C: Chapter>(path: Option<&Path>, device: Option<DeviceChoice>
 /// Run chapter `number` (the `jielong chapter N` command).
 pub fn run_chapter_number(
     number: u32,
-    path: Option<&Path>,
+    source: &ConfigSource,
     device: Option<DeviceChoice>,
 ) -> Result<()> {
     match number {
-        1 => run_chapter::<Ch01>(path, device),
-        2 => run_chapter::<Ch02>(path, device),
-        n => bail!("chapter {n} is not written yet; available: 1, 2"),
+        1 => run_chapter::<Ch01>(source, device),
+        2 => run_chapter::<Ch02>(source, device),
+        3 => run_chapter::<Ch03>(source, device),
+        n => bail!("chapter {n} is not written yet; available: 1, 2, 3"),
     }
 }
 
@@ -105,8 +149,11 @@ pub fn run_chapter_number(
 #[derive(clap::Parser)]
 struct ProgramArgs {
     /// JSON config (default: the chapter's config.json).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "preset")]
     config: Option<PathBuf>,
+    /// A named preset instead of a config file (chapter 3: tiny, small).
+    #[arg(long)]
+    preset: Option<String>,
     /// Device: auto, cpu, cuda or cuda:N (overrides the config).
     #[arg(long)]
     device: Option<DeviceChoice>,
@@ -120,12 +167,20 @@ struct ProgramArgs {
 pub fn program<C: Chapter>() -> ExitCode {
     let args = <ProgramArgs as clap::Parser>::parse();
     let result = if args.print_default_config {
-        serde_json::to_string_pretty(&C::Config::default())
+        let config = match &args.preset {
+            Some(name) => C::preset(name),
+            None => Ok(C::Config::default()),
+        };
+        config
+            .and_then(|c| Ok(serde_json::to_string_pretty(&c)?))
             .map(|json| println!("{json}"))
-            .map_err(Into::into)
     } else {
-        let path = args.config.unwrap_or_else(|| PathBuf::from(C::CONFIG_PATH));
-        run_chapter::<C>(Some(&path), args.device)
+        let source = match (args.config, args.preset) {
+            (_, Some(name)) => ConfigSource::Preset(name),
+            (Some(path), None) => ConfigSource::File(path),
+            (None, None) => ConfigSource::File(PathBuf::from(C::CONFIG_PATH)),
+        };
+        run_chapter::<C>(&source, args.device)
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

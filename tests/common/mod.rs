@@ -6,7 +6,7 @@
 use jielong::Tokenizer;
 use jielong::data::Split;
 use jielong::data::world::{WorldConfig, world_corpus};
-use jielong::model::{GptConfig, Model, ModelConfig};
+use jielong::model::{GptConfig, Model, ModelConfig, Position};
 use jielong::progress::ProgressMode;
 use jielong::train::{self, Schedule, TrainConfig, TrainOptions, TrainReport};
 use std::path::{Path, PathBuf};
@@ -80,6 +80,7 @@ pub fn tiny_gpt(vocab_size: usize) -> ModelConfig {
         n_embd: 32,
         dropout: 0.0,
         tie_weights: true,
+        position: Position::Learned,
     })
 }
 
