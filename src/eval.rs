@@ -171,3 +171,31 @@ pub fn cloze_accuracy(model: &Model, tokenizer: &Tokenizer, items: &[ClozeItem])
     }
 }
 // ANCHOR_END: cloze_accuracy
+
+// ANCHOR: cloze_recall
+/// Free recall instead of multiple choice: the fraction of `people`'s facts whose canonical sentence, cut
+/// before the object ("Sovi Gibur works as a"), the model completes greedily with the right object within
+/// `max_tokens` tokens. What a pretrained model can *write* about a person: the most that fine-tuning could
+/// turn into answers.
+pub fn cloze_recall(
+    model: &Model,
+    tokenizer: &Tokenizer,
+    world: &World,
+    people: &[usize],
+    max_tokens: usize,
+) -> anyhow::Result<f64> {
+    let cfg = crate::generate::SamplingConfig {
+        temperature: 0.0,
+        max_new_tokens: max_tokens,
+        ..Default::default()
+    };
+    let facts: Vec<_> = people.iter().flat_map(|&p| world.person_facts(p)).collect();
+    let mut right = 0;
+    for fact in &facts {
+        let (prompt, answer) = world.cloze(fact);
+        let written = crate::generate::generate(model, tokenizer, &prompt, &cfg)?;
+        right += usize::from(written.starts_with(&answer));
+    }
+    Ok(right as f64 / facts.len().max(1) as f64)
+}
+// ANCHOR_END: cloze_recall

@@ -14,6 +14,7 @@
 //! | [`generate`] | the autoregressive loop and its sampling rules |
 //! | [`eval`] | what a model learned: perplexity, cloze accuracy on the world's facts |
 //! | [`plot`] | loss curves and probability charts (SVG, inline in notebooks) |
+//! | [`sft`] | supervised fine-tuning: the chat template, the masked loss, answers, chat |
 //! | [`run`] | a run directory: config, metrics, plots, report |
 //! | [`checkpoint`] | safetensors checkpoints written atomically |
 //! | [`chapters`] | each chapter's experiment: a serde config in, a serde result out |
@@ -29,6 +30,7 @@ pub mod optim;
 pub mod plot;
 pub mod progress;
 pub mod run;
+pub mod sft;
 pub mod sweep;
 pub mod tokenizer;
 pub mod train;

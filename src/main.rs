@@ -4,6 +4,7 @@
 //! jielong chapter 3 [--config FILE | --preset tiny|small] [--device auto|cpu|cuda:N]   run a chapter
 //! jielong train --config FILE                                     train one model on one corpus
 //! jielong sample --checkpoint FILE --prompt TEXT [--preset ...]   continue a prompt
+//! jielong chat --checkpoint FILE [--system TEXT]                  talk to a fine-tuned model (chapter 4)
 //! ```
 //! Errors print one line naming the problem and exit with status 1.
 
@@ -87,6 +88,27 @@ enum Command {
         seed: u64,
         /// How many tokens to generate.
         #[arg(long, default_value_t = 200)]
+        tokens: usize,
+        /// Device: auto, cpu, cuda or cuda:N.
+        #[arg(long, default_value = "auto")]
+        device: DeviceChoice,
+    },
+    /// Talk to a fine-tuned model (chapter 4) in the chat template; /help lists the commands.
+    Chat {
+        /// A fine-tuned checkpoint, e.g. runs/ch04/sft/model.safetensors.
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// A system message put before the conversation.
+        #[arg(long)]
+        system: Option<String>,
+        /// A sampling preset (change it in the chat with /temp and /topp).
+        #[arg(long, value_enum, default_value = "balanced")]
+        preset: Preset,
+        /// Random seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The longest reply, in tokens.
+        #[arg(long, default_value_t = 60)]
         tokens: usize,
         /// Device: auto, cpu, cuda or cuda:N.
         #[arg(long, default_value = "auto")]
@@ -177,7 +199,70 @@ fn run(cli: Cli) -> Result<()> {
             sampling.top_p = top_p.unwrap_or(sampling.top_p);
             sample(&checkpoint, &prompt, &sampling, device)
         }
+        Command::Chat {
+            checkpoint,
+            system,
+            preset,
+            seed,
+            tokens,
+            device,
+        } => {
+            let sampling = SamplingConfig {
+                seed,
+                max_new_tokens: tokens,
+                ..preset.config()
+            };
+            chat(&checkpoint, system.as_deref(), sampling, device)
+        }
     }
+}
+
+/// The chat loop: read a line, answer it streaming, until /quit or the end of input.
+fn chat(
+    path: &std::path::Path,
+    system: Option<&str>,
+    sampling: SamplingConfig,
+    device: DeviceChoice,
+) -> Result<()> {
+    use jielong::sft::{CHAT_HELP, Chat, ChatCommand};
+    use std::io::{BufRead, IsTerminal};
+    let (model, tokenizer) = checkpoint::load_model(path, device.resolve()?)?;
+    jielong::sft::check_template(&tokenizer)
+        .with_context(|| format!("{} cannot chat", path.display()))?;
+    let mut chat = Chat::new(&model, &tokenizer, system, sampling);
+    let interactive = std::io::stdin().is_terminal();
+    let mut out = std::io::stdout().lock();
+    if interactive {
+        writeln!(out, "{CHAT_HELP}")?;
+    }
+    let mut lines = std::io::stdin().lock().lines();
+    loop {
+        if interactive {
+            write!(out, "you> ")?;
+            out.flush()?;
+        }
+        let Some(line) = lines.next().transpose()? else {
+            break;
+        };
+        match ChatCommand::parse(&line) {
+            Some(Ok(ChatCommand::Quit)) => break,
+            Some(Ok(command)) => match chat.apply(&command) {
+                Ok(told) => writeln!(out, "({told})")?,
+                Err(e) => writeln!(out, "(refused: {e})")?,
+            },
+            Some(Err(e)) => writeln!(out, "({e})")?,
+            None if line.trim().is_empty() => {}
+            None => {
+                write!(out, "assistant> ")?;
+                chat.send(line.trim(), |piece| {
+                    let _ = write!(out, "{piece}");
+                    let _ = out.flush();
+                })?;
+                writeln!(out)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn train(config: PathBuf, device: Option<DeviceChoice>, resume: Option<PathBuf>) -> Result<()> {

@@ -266,6 +266,7 @@ impl Bigram {
 }
 // ANCHOR_END: bigram
 
+// ANCHOR: linear_in
 /// A linear layer whose matrix product runs in `kind`. With `Kind::Float` it is the plain layer; with
 /// `Kind::BFloat16` it is what autocast does: the input and a bf16 copy of the fp32 weights are multiplied in
 /// bf16, and the gradient flows back through the casts to the fp32 weights the optimizer updates.
@@ -278,6 +279,7 @@ fn linear_in(layer: &nn::Linear, x: &Tensor, kind: Kind) -> Tensor {
         layer.bs.as_ref().map(|b| b.to_kind(kind)),
     )
 }
+// ANCHOR_END: linear_in
 
 // ANCHOR: rope
 /// Rotary position embedding (Su et al., 2021) of `x: [B, H, T, d]` whose first row sits at position `start`:
@@ -388,6 +390,70 @@ impl KvCache {
     // ANCHOR_END: kv_append
 }
 
+// ANCHOR: lora
+/// A low-rank adapter (LoRA, Hu et al., 2021) beside a frozen weight matrix `W: [d_out, d_in]`: the layer
+/// computes `W x + (α/r) · B A x` with `A: [r, d_in]` small and random and `B: [d_out, r]` zero, so
+/// fine-tuning starts exactly at the pretrained model and trains `r · (d_in + d_out)` numbers instead of
+/// `d_in · d_out`. Afterwards `W + (α/r) B A` is one matrix again: merged, the adapter costs nothing.
+#[derive(Debug)]
+pub struct Lora {
+    a: Tensor,
+    b: Tensor,
+    scale: f64,
+}
+
+impl Lora {
+    fn new(p: nn::Path, d_in: usize, d_out: usize, cfg: &LoraConfig) -> Self {
+        let init = nn::Init::Randn {
+            mean: 0.0,
+            stdev: 1.0 / (d_in as f64).sqrt(),
+        };
+        Lora {
+            a: p.var("a", &[cfg.rank as i64, d_in as i64], init),
+            b: p.zeros("b", &[d_out as i64, cfg.rank as i64]),
+            scale: cfg.alpha / cfg.rank as f64,
+        }
+    }
+
+    /// The adapter's contribution `(α/r) · B A x`.
+    fn forward(&self, x: &Tensor, kind: Kind) -> Tensor {
+        let (a, b) = (self.a.to_kind(kind), self.b.to_kind(kind));
+        x.to_kind(kind).matmul(&a.tr()).matmul(&b.tr()) * self.scale
+    }
+
+    /// The change it makes to the weight matrix, `ΔW = (α/r) B A`.
+    fn delta(&self) -> Tensor {
+        self.b.matmul(&self.a) * self.scale
+    }
+}
+// ANCHOR_END: lora
+
+/// The shape of LoRA adapters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoraConfig {
+    /// The rank `r` of `B A`.
+    pub rank: usize,
+    /// The scale numerator `α`: the adapter's output is multiplied by `α / r`.
+    pub alpha: f64,
+}
+
+impl Default for LoraConfig {
+    fn default() -> Self {
+        LoraConfig {
+            rank: 8,
+            alpha: 16.0,
+        }
+    }
+}
+
+/// Every layer's adapters on the attention's input projection (Q, K, V) and output projection, in a
+/// parameter store of their own, so the model's own store keeps exactly the pretrained parameters.
+struct Adapters {
+    vs: nn::VarStore,
+    layers: Vec<(Lora, Lora)>,
+}
+
 /// How one forward pass runs: training or not, in which precision, with a KV cache or not, and whether to
 /// record the attention weights (which needs the written-out attention).
 struct Pass<'a> {
@@ -396,6 +462,7 @@ struct Pass<'a> {
     start: i64,
     cache: Option<&'a mut KvCache>,
     maps: Option<&'a mut Vec<Tensor>>,
+    adapters: Option<&'a Adapters>,
 }
 
 // ANCHOR: attention
@@ -427,7 +494,14 @@ impl CausalSelfAttention {
     fn forward(&self, x: &Tensor, layer: usize, pass: &mut Pass) -> Tensor {
         let (b, t, c) = x.size3().expect("attention input is [B, T, C]");
         let heads = |z: &Tensor| z.view([b, t, self.n_head, c / self.n_head]).transpose(1, 2);
-        let qkv = linear_in(&self.qkv, x, pass.kind).split(c, 2);
+        let lora = pass.adapters.map(|a| &a.layers[layer]);
+        let qkv = match lora {
+            Some((qkv_lora, _)) => {
+                linear_in(&self.qkv, x, pass.kind) + qkv_lora.forward(x, pass.kind)
+            }
+            None => linear_in(&self.qkv, x, pass.kind),
+        };
+        let qkv = qkv.split(c, 2);
         let (mut q, mut k, v) = (heads(&qkv[0]), heads(&qkv[1]), heads(&qkv[2]));
         if self.rope {
             (q, k) = (apply_rope(&q, pass.start), apply_rope(&k, pass.start));
@@ -446,7 +520,13 @@ impl CausalSelfAttention {
             None => causal_attention_fused(&q, &k, &v, p_drop),
         };
         let y = y.transpose(1, 2).contiguous().view([b, t, c]);
-        linear_in(&self.proj, &y, pass.kind).dropout(p_drop, pass.train)
+        let out = match lora {
+            Some((_, proj_lora)) => {
+                linear_in(&self.proj, &y, pass.kind) + proj_lora.forward(&y, pass.kind)
+            }
+            None => linear_in(&self.proj, &y, pass.kind),
+        };
+        out.dropout(p_drop, pass.train)
     }
 }
 // ANCHOR_END: attention
@@ -581,6 +661,7 @@ pub struct Model {
     config: ModelConfig,
     net: Net,
     precision: Kind,
+    adapters: Option<Adapters>,
 }
 
 impl std::fmt::Debug for Model {
@@ -609,6 +690,7 @@ impl Model {
             config: config.clone(),
             net,
             precision: Kind::Float,
+            adapters: None,
         })
     }
 
@@ -622,7 +704,75 @@ impl Model {
         self.vs.device()
     }
 
-    /// Number of trainable parameters.
+    // ANCHOR: add_lora
+    /// Attach LoRA adapters to every attention's Q/K/V and output projections and freeze every pretrained
+    /// parameter: from now on training changes the adapters only.
+    pub fn add_lora(&mut self, cfg: &LoraConfig) -> Result<()> {
+        let Net::Gpt(gpt) = &self.net else {
+            bail!("LoRA adapts attention layers; the bigram has none");
+        };
+        if cfg.rank == 0 {
+            bail!("LoRA rank must be at least 1");
+        }
+        let vs = nn::VarStore::new(self.device());
+        let d = gpt.config.n_embd;
+        let layers = (0..gpt.config.n_layer)
+            .map(|i| {
+                let p = vs.root() / "lora" / "blocks" / i;
+                (
+                    Lora::new(&p / "qkv", d, 3 * d, cfg),
+                    Lora::new(&p / "proj", d, d, cfg),
+                )
+            })
+            .collect();
+        self.vs.freeze();
+        self.adapters = Some(Adapters { vs, layers });
+        Ok(())
+    }
+    // ANCHOR_END: add_lora
+
+    // ANCHOR: merge_lora
+    /// Fold the adapters into the weights, `W ← W + (α/r) B A`, drop them and unfreeze the model: the same
+    /// function as before, as a plain model again.
+    pub fn merge_lora(&mut self) {
+        let (Some(adapters), Net::Gpt(gpt)) = (self.adapters.take(), &self.net) else {
+            return;
+        };
+        tch::no_grad(|| {
+            for (block, (qkv, proj)) in gpt.blocks.iter().zip(&adapters.layers) {
+                let _ = block.attn.qkv.ws.shallow_clone().g_add_(&qkv.delta());
+                let _ = block.attn.proj.ws.shallow_clone().g_add_(&proj.delta());
+            }
+        });
+        self.vs.unfreeze();
+    }
+    // ANCHOR_END: merge_lora
+
+    /// Whether LoRA adapters are attached.
+    pub fn has_lora(&self) -> bool {
+        self.adapters.is_some()
+    }
+
+    /// The parameters training changes, by name: the adapters when LoRA is attached, else every parameter.
+    pub fn trainable_params(&self) -> Vec<(String, Tensor)> {
+        let vars = match &self.adapters {
+            Some(a) => a.vs.variables(),
+            None => self.vs.variables(),
+        };
+        let mut params: Vec<(String, Tensor)> = vars.into_iter().collect();
+        params.sort_by(|a, b| a.0.cmp(&b.0));
+        params
+    }
+
+    /// Number of parameters training changes (see [`Model::trainable_params`]).
+    pub fn num_trainable_params(&self) -> i64 {
+        self.trainable_params()
+            .iter()
+            .map(|(_, t)| t.numel() as i64)
+            .sum()
+    }
+
+    /// Number of parameters of the model itself (adapters not counted).
     pub fn num_params(&self) -> i64 {
         self.vs
             .trainable_variables()
@@ -643,7 +793,7 @@ impl Model {
     }
 
     fn pass<'a>(
-        &self,
+        &'a self,
         train: bool,
         cache: Option<&'a mut KvCache>,
         maps: Option<&'a mut Vec<Tensor>>,
@@ -655,6 +805,7 @@ impl Model {
             start,
             cache,
             maps,
+            adapters: self.adapters.as_ref(),
         }
     }
 
@@ -717,7 +868,8 @@ impl Model {
 
     // ANCHOR: loss
     /// Mean cross-entropy of predicting `targets[b, t]` from `inputs[b, ..=t]`:
-    /// `L = −(1/BT) Σ log p(targets[b,t] | inputs[b, ..=t])`.
+    /// `L = −(1/N) Σ log p(targets[b,t] | inputs[b, ..=t])` over the `N` targets that are not
+    /// [`IGNORE`](crate::data::IGNORE) (all `B·T` of them in pretraining; the answers only in fine-tuning).
     pub fn loss(&self, inputs: &Tensor, targets: &Tensor, train: bool) -> Tensor {
         let logits = self.forward(inputs, train);
         let v = logits.size()[2];

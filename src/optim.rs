@@ -31,9 +31,7 @@ pub enum OptimizerKind {
 
 /// Every trainable parameter of `model`, sorted by name (so the state lines up with names in checkpoints).
 fn named_params(model: &Model) -> Vec<(String, Tensor)> {
-    let mut params: Vec<(String, Tensor)> = model.vs.variables().into_iter().collect();
-    params.sort_by(|a, b| a.0.cmp(&b.0));
-    params
+    model.trainable_params() // LoRA adapters only, when attached
 }
 
 fn zero_grads(params: &mut [(String, Tensor)]) {

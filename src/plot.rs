@@ -124,6 +124,7 @@ fn render<X, Y>(
     title: &str,
     x: X,
     y: Y,
+    legend: SeriesLabelPosition,
     draw: impl FnOnce(&mut Chart<X::CoordDescType, Y::CoordDescType>) -> Result<()>,
 ) -> Result<Figure>
 where
@@ -143,7 +144,7 @@ where
         draw(&mut chart)?;
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(legend)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()?;
@@ -156,19 +157,40 @@ where
 /// A line chart of several series sharing axes, e.g. the train and validation loss of two models.
 pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Result<Figure> {
     let ((x0, x1), (y0, y1)) = bounds(series);
-    render(title, x0..x1, y0..y1, |chart| {
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc(y_label)
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .light_line_style(WHITE)
-            .draw()?;
-        draw_series(chart, series)
-    })
+    render(
+        title,
+        x0..x1,
+        y0..y1,
+        legend_position(series, y0, y1),
+        |chart| {
+            chart
+                .configure_mesh()
+                .x_desc(x_label)
+                .y_desc(y_label)
+                .x_label_formatter(&tick)
+                .y_label_formatter(&tick)
+                .light_line_style(WHITE)
+                .draw()?;
+            draw_series(chart, series)
+        },
+    )
 }
 // ANCHOR_END: line_chart
+
+/// Where the legend hides the least: the upper right corner, unless most lines end in the upper half of the
+/// chart (a rising accuracy curve), then the lower right.
+fn legend_position(series: &[Series], y0: f64, y1: f64) -> SeriesLabelPosition {
+    let ends: Vec<f64> = series
+        .iter()
+        .filter_map(|s| s.points.last().map(|p| p.1))
+        .collect();
+    let high = ends.iter().filter(|&&y| y > (y0 + y1) / 2.0).count();
+    if high * 2 > ends.len() {
+        SeriesLabelPosition::LowerRight
+    } else {
+        SeriesLabelPosition::UpperRight
+    }
+}
 
 /// Draw each series in its colour: a line, a dashed line or dots, with its legend entry.
 fn draw_series<X, Y>(chart: &mut Chart<X, Y>, series: &[Series]) -> Result<()>
@@ -242,28 +264,36 @@ pub fn bar_chart(
             String::new()
         }
     };
-    render(title, -0.5..(n as f64 - 0.5), 0.0..y_max, |chart| {
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n.max(1) * 2 + 1)
-            .x_label_formatter(&label)
-            .y_desc(y_label)
-            .draw()?;
-        let width = 0.8 / series.len().max(1) as f64;
-        for (s, (name, values)) in series.iter().enumerate() {
-            let c = color(s);
-            let bars = values.iter().enumerate().map(move |(i, &v)| {
-                let left = i as f64 - 0.4 + s as f64 * width;
-                Rectangle::new([(left, 0.0), (left + width * 0.95, v)], c.filled())
-            });
+    render(
+        title,
+        -0.5..(n as f64 - 0.5),
+        0.0..y_max,
+        SeriesLabelPosition::UpperRight,
+        |chart| {
             chart
-                .draw_series(bars)?
-                .label(name.as_str())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
-        }
-        Ok(())
-    })
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(n.max(1) * 2 + 1)
+                .x_label_formatter(&label)
+                .y_desc(y_label)
+                .draw()?;
+            let width = 0.8 / series.len().max(1) as f64;
+            for (s, (name, values)) in series.iter().enumerate() {
+                let c = color(s);
+                let bars = values.iter().enumerate().map(move |(i, &v)| {
+                    let left = i as f64 - 0.4 + s as f64 * width;
+                    Rectangle::new([(left, 0.0), (left + width * 0.95, v)], c.filled())
+                });
+                chart
+                    .draw_series(bars)?
+                    .label(name.as_str())
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled())
+                    });
+            }
+            Ok(())
+        },
+    )
 }
 
 /// A line chart with both axes logarithmic, for quantities that grow as powers: forward time against
@@ -289,17 +319,31 @@ pub fn log_log_chart(
         .collect();
     let ((x0, x1), (y0, y1)) = bounds(&positive);
     let (y0, y1) = (y0.max(y1 * 1e-9).max(f64::MIN_POSITIVE) * 0.9, y1 * 1.1);
-    render(title, (x0..x1).log_scale(), (y0..y1).log_scale(), |chart| {
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc(y_label)
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .light_line_style(WHITE)
-            .draw()?;
-        draw_series(chart, &positive)
-    })
+    let logged: Vec<Series> = positive
+        .iter()
+        .map(|s| Series {
+            points: s.points.iter().map(|&(x, y)| (x, y.ln())).collect(),
+            ..s.clone()
+        })
+        .collect();
+    let legend = legend_position(&logged, y0.ln(), y1.ln()); // "upper half" on the log axis
+    render(
+        title,
+        (x0..x1).log_scale(),
+        (y0..y1).log_scale(),
+        legend,
+        |chart| {
+            chart
+                .configure_mesh()
+                .x_desc(x_label)
+                .y_desc(y_label)
+                .x_label_formatter(&tick)
+                .y_label_formatter(&tick)
+                .light_line_style(WHITE)
+                .draw()?;
+            draw_series(chart, &positive)
+        },
+    )
 }
 
 // ANCHOR: heatmaps

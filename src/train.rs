@@ -16,7 +16,7 @@
 //! How the run ended is its [`RunStatus`]: completed, diverged, or stopped early.
 
 use crate::checkpoint::{self, TrainState};
-use crate::data::{Split, random_batch, step_rng};
+use crate::data::{Batches, Part, step_rng};
 use crate::model::{Model, ModelConfig, Precision};
 use crate::progress::{Progress, ProgressMode};
 use crate::run::MetricsLog;
@@ -415,12 +415,18 @@ pub fn best_checkpoint_path(checkpoint: &Path) -> PathBuf {
 
 /// Mean loss over `batches` batches of `tokens`, drawn by a generator seeded with `seed`: the same windows
 /// at every evaluation, so changes in the curve come from the model, not from the sample.
-pub fn estimate_loss(model: &Model, tokens: &Tensor, cfg: &TrainConfig, seed: u64) -> f64 {
+pub fn estimate_loss(
+    model: &Model,
+    data: &dyn Batches,
+    part: Part,
+    cfg: &TrainConfig,
+    seed: u64,
+) -> f64 {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let total: f64 = (0..cfg.eval_batches)
         .map(|_| {
-            let (x, y) = random_batch(
-                tokens,
+            let (x, y) = data.batch(
+                part,
                 cfg.batch_size,
                 cfg.block_size,
                 &mut rng,
@@ -438,11 +444,11 @@ const TRAIN_EVAL_SEED: u64 = 0x7261_696e;
 const VAL_EVAL_SEED: u64 = 0x7661_6c00;
 
 /// Estimate the training and validation loss of `model` after `step` steps, on the run's fixed batches.
-pub fn evaluate(model: &Model, split: &Split, cfg: &TrainConfig, step: usize) -> Evaluation {
+pub fn evaluate(model: &Model, split: &dyn Batches, cfg: &TrainConfig, step: usize) -> Evaluation {
     Evaluation {
         step,
-        train_loss: estimate_loss(model, &split.train, cfg, cfg.seed ^ TRAIN_EVAL_SEED),
-        val_loss: estimate_loss(model, &split.val, cfg, cfg.seed ^ VAL_EVAL_SEED),
+        train_loss: estimate_loss(model, split, Part::Train, cfg, cfg.seed ^ TRAIN_EVAL_SEED),
+        val_loss: estimate_loss(model, split, Part::Val, cfg, cfg.seed ^ VAL_EVAL_SEED),
     }
 }
 
@@ -451,7 +457,7 @@ pub fn evaluate(model: &Model, split: &Split, cfg: &TrainConfig, step: usize) ->
 pub fn train(
     model: &mut Model,
     tokenizer: &Tokenizer,
-    split: &Split,
+    split: &dyn Batches,
     cfg: &TrainConfig,
     opts: &TrainOptions,
 ) -> Result<TrainReport> {
@@ -467,7 +473,7 @@ pub type EvalHook<'a> = dyn FnMut(&Model, &Record) -> Result<()> + 'a;
 pub fn train_with(
     model: &mut Model,
     tokenizer: &Tokenizer,
-    split: &Split,
+    split: &dyn Batches,
     cfg: &TrainConfig,
     opts: &TrainOptions,
     on_eval: &mut EvalHook,
@@ -510,12 +516,13 @@ pub fn train_with(
         opt.zero_grad();
         let mut loss = 0.0;
         for _ in 0..cfg.grad_accum_steps {
-            let (x, y) = random_batch(
-                &split.train,
+            let device = model.device();
+            let (x, y) = split.batch(
+                Part::Train,
                 cfg.batch_size,
                 cfg.block_size,
                 &mut rng,
-                model.device(),
+                device,
             );
             let micro_loss = model.loss(&x, &y, true) / cfg.grad_accum_steps as f64;
             micro_loss.backward(); // gradients add up over the micro-batches
@@ -613,19 +620,18 @@ const BEST: &str = "best.";
 /// A copy of every parameter, by name in name order: the best weights, kept while training goes on.
 type Weights = Vec<(String, Tensor)>;
 
+/// The parameters training changes (the adapters only, with LoRA), copied.
 fn snapshot(model: &Model) -> Weights {
-    let mut weights: Weights = model
-        .vs
-        .variables()
+    model
+        .trainable_params()
         .into_iter()
         .map(|(name, t)| (name, t.detach().copy()))
-        .collect();
-    weights.sort_by(|a, b| a.0.cmp(&b.0));
-    weights
+        .collect()
 }
 
 fn restore(model: &mut Model, weights: &Weights) {
-    let mut vars = model.vs.variables();
+    let mut vars: std::collections::HashMap<String, Tensor> =
+        model.trainable_params().into_iter().collect();
     tch::no_grad(|| {
         for (name, saved) in weights {
             if let Some(var) = vars.get_mut(name) {
@@ -774,7 +780,7 @@ fn resume(
 /// The report: final losses of the weights the model ends with (see [`TrainReport::final_train_loss`]).
 fn finish_report(
     model: &Model,
-    split: &Split,
+    split: &dyn Batches,
     cfg: &TrainConfig,
     records: Vec<Record>,
     tracker: &Tracker,
@@ -796,7 +802,7 @@ fn finish_report(
         final_val_loss: end.val_loss,
         best_val_loss: best.val_loss,
         best_step: best.step,
-        params: model.num_params(),
+        params: model.num_trainable_params(),
         seconds,
     }
 }

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{TempDir, quiet, seeded_model, tiny_data, tiny_gpt, tiny_train, torch_lock};
-use jielong::data::Split;
 use jielong::data::world::{WorldConfig, world_corpus};
+use jielong::data::{Part, Split};
 use jielong::model::{GptConfig, Model, ModelConfig};
 use jielong::run::read_jsonl;
 use jielong::train::{
@@ -302,7 +302,7 @@ fn early_stopping_restores_the_best_weights_and_writes_the_best_checkpoint() {
     assert_eq!(report.records.last().unwrap().step, step);
     // The model ends with the best weights: its validation loss is the best one, to the last bit.
     assert_eq!(report.final_val_loss, report.best_val_loss);
-    let restored = estimate_loss(&model, &split.val, &cfg, cfg.seed ^ 0x7661_6c00);
+    let restored = estimate_loss(&model, &split, Part::Val, &cfg, cfg.seed ^ 0x7661_6c00);
     assert_eq!(restored, report.best_val_loss);
     // The best checkpoint, beside the regular one, reloads to the same model.
     let best_path = best_checkpoint_path(&dir.join("model.safetensors"));
@@ -331,7 +331,7 @@ fn restore_best_without_early_stopping_runs_every_step_and_ends_at_the_best() {
     let last_val = report.records.last().unwrap().val_loss.unwrap();
     assert!(last_val > report.best_val_loss);
     assert_eq!(report.final_val_loss, report.best_val_loss);
-    let restored = estimate_loss(&model, &split.val, &cfg, cfg.seed ^ 0x7661_6c00);
+    let restored = estimate_loss(&model, &split, Part::Val, &cfg, cfg.seed ^ 0x7661_6c00);
     assert_eq!(restored, report.best_val_loss);
 }
 

@@ -634,9 +634,8 @@ pub struct Ch03Result {
 pub fn run(cfg: &Ch03Config) -> Result<Ch03Result> {
     let clock = Instant::now();
     cfg.validate()?;
-    let device = prepare(cfg.device, cfg.threads, cfg.seed)?;
-    let run = RunDir::create(&cfg.runs_dir, &cfg.run_name)?;
-    run.write_json("config.json", cfg)?;
+    let setting = (cfg.device, cfg.threads, cfg.seed);
+    let (device, run) = super::open_run(cfg, &cfg.runs_dir, &cfg.run_name, setting)?;
     let data = prepare_data(cfg)?;
     let examples = [
         data.world.sentence(&data.world.person_facts(0)[0], 0),
@@ -889,9 +888,9 @@ fn time_ms(repeats: usize, device: Device, mut f: impl FnMut()) -> f64 {
 }
 
 // ANCHOR: measure_cost
-/// Forward time against context length, for a model of the main model's shape whose block size fits the
-/// longest context (RoPE needs no position table, so the trained weights work at any length), and for one
-/// layer's attention alone, written out and fused.
+/// Forward time against context length, for a fresh model of the main model's shape whose block size fits
+/// the longest context (the time depends on the shape, not on the weights' values), and for one layer's
+/// attention alone, written out and fused.
 pub fn measure_cost(model: &Model, cfg: &Ch03Config) -> Result<Vec<CostPoint>> {
     let longest = cfg.context_lengths.iter().copied().max().unwrap_or(1);
     let shape = GptConfig {

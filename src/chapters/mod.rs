@@ -4,6 +4,7 @@
 pub mod ch01;
 pub mod ch02;
 pub mod ch03;
+pub mod ch04;
 
 use crate::device::{self, DeviceChoice};
 use anyhow::{Context, Result, bail};
@@ -104,6 +105,27 @@ impl Chapter for Ch03 {
     }
 }
 
+/// Chapter 4: supervised fine-tuning.
+pub struct Ch04;
+
+impl Chapter for Ch04 {
+    type Config = ch04::Ch04Config;
+    type Output = ch04::Ch04Result;
+    const CONFIG_PATH: &'static str = "chapters/04-sft/config.json";
+    fn run(config: &Self::Config) -> Result<Self::Output> {
+        ch04::run(config)
+    }
+    fn report(_config: &Self::Config, output: &Self::Output) -> String {
+        ch04::report(output)
+    }
+    fn device(config: &mut Self::Config) -> &mut DeviceChoice {
+        &mut config.device
+    }
+    fn run_dir(output: &Self::Output) -> &Path {
+        &output.run_dir
+    }
+}
+
 /// Where a chapter's config comes from: a JSON file, a named preset, or the built-in default.
 #[derive(Clone, Debug)]
 pub enum ConfigSource {
@@ -141,7 +163,8 @@ pub fn run_chapter_number(
         1 => run_chapter::<Ch01>(source, device),
         2 => run_chapter::<Ch02>(source, device),
         3 => run_chapter::<Ch03>(source, device),
-        n => bail!("chapter {n} is not written yet; available: 1, 2, 3"),
+        4 => run_chapter::<Ch04>(source, device),
+        n => bail!("chapter {n} is not written yet; available: 1, 2, 3, 4"),
     }
 }
 
@@ -204,6 +227,20 @@ pub fn load_config<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("config {} is invalid", path.display()))
+}
+
+/// The opening of a chapter's run: [`prepare`] the device, create `<runs_dir>/<run_name>/` and save the
+/// config that runs into it as config.json.
+pub fn open_run<T: Serialize>(
+    config: &T,
+    runs_dir: &Path,
+    run_name: &str,
+    (choice, threads, seed): (DeviceChoice, usize, u64),
+) -> Result<(Device, crate::run::RunDir)> {
+    let device = prepare(choice, threads, seed)?;
+    let run = crate::run::RunDir::create(runs_dir, run_name)?;
+    run.write_json("config.json", config)?;
+    Ok((device, run))
 }
 
 /// Resolve the device, apply the thread count and seed libtorch: the first lines of every experiment.

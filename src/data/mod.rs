@@ -4,6 +4,7 @@
 //! biographies, deterministically from a seed. Real text comes from a UTF-8 file of your own, or from the 300
 //! Tang poems of Debian's `fortunes-zh` package.
 
+pub mod instruct;
 pub mod world;
 
 use anyhow::{Context, Result, bail};
@@ -181,6 +182,51 @@ pub fn random_batch(
     (windows.narrow(1, 0, t), windows.narrow(1, 1, t))
 }
 // ANCHOR_END: batch
+
+/// Which part of a data set a batch comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The examples the model learns from.
+    Train,
+    /// The held-out examples that measure it.
+    Val,
+}
+
+/// A target the loss ignores (PyTorch's `ignore_index`): padding, and in fine-tuning the prompt's tokens.
+pub const IGNORE: i64 = -100;
+
+/// Where the trainer's batches come from. Pretraining draws windows of a token stream ([`Split`]);
+/// fine-tuning draws whole conversations, padded, with the targets it must not learn set to [`IGNORE`]
+/// ([`crate::sft::SftData`]). The training loop is the same for both.
+pub trait Batches {
+    /// `batch_size` sequences of at most `block_size` tokens from `part`, drawn with `rng`:
+    /// inputs `[B, T]` and targets `[B, T]` (the next token at every position, or [`IGNORE`]).
+    fn batch(
+        &self,
+        part: Part,
+        batch_size: usize,
+        block_size: usize,
+        rng: &mut ChaCha8Rng,
+        device: Device,
+    ) -> (Tensor, Tensor);
+}
+
+impl Batches for Split {
+    fn batch(
+        &self,
+        part: Part,
+        batch_size: usize,
+        block_size: usize,
+        rng: &mut ChaCha8Rng,
+        device: Device,
+    ) -> (Tensor, Tensor) {
+        let tokens = match part {
+            Part::Train => &self.train,
+            Part::Val => &self.val,
+        };
+        random_batch(tokens, batch_size, block_size, rng, device)
+    }
+}
 
 /// The data-order generator for a training step: a pure function of (seed, step), so a resumed run draws
 /// exactly the batches the uninterrupted run would have drawn.

@@ -473,6 +473,26 @@ impl World {
 /// The longest story, in sentences.
 const MAX_STORY_SENTENCES: usize = 6;
 
+/// Stream of the names of people who do not exist (far above every person's own stream).
+const UNKNOWN_STREAM: u64 = u64::MAX / 2;
+
+impl World {
+    /// `count` names that look like the world's names but belong to nobody in it: questions about them
+    /// have no answer the model could have read (chapter 4's hallucination test).
+    pub fn unknown_names(&self, count: usize, seed: u64) -> Vec<String> {
+        let mut rng = stream_rng(seed, UNKNOWN_STREAM);
+        let known: HashSet<&str> = self.people.iter().map(|p| p.name.as_str()).collect();
+        let mut names = Vec::with_capacity(count);
+        while names.len() < count {
+            let name = person_name(&mut rng);
+            if !known.contains(name.as_str()) && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+}
+
 /// Convenience: generate a world and render its corpus.
 pub fn world_corpus(config: &WorldConfig) -> Result<String> {
     Ok(World::generate(config)?.corpus())
