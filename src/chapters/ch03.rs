@@ -792,7 +792,8 @@ pub fn knowledge_figures(points: &[KnowledgePoint], chance: f64) -> [Result<Figu
 }
 // ANCHOR_END: knowledge_figures
 
-fn cloze_figure(cloze: &ClozeScore) -> Result<Figure> {
+/// Final cloze accuracy per relation, beside chance.
+pub fn cloze_figure(cloze: &ClozeScore) -> Result<Figure> {
     let relations: Vec<String> = cloze.by_relation.iter().map(|(r, _)| r.clone()).collect();
     let accuracy = cloze.by_relation.iter().map(|(_, a)| *a).collect();
     let chance = vec![cloze.chance; relations.len()];
@@ -967,7 +968,8 @@ pub fn measure_kv_cache(
 }
 // ANCHOR_END: measure_kv_cache
 
-fn cost_figure(cost: &[CostPoint]) -> Result<Figure> {
+/// Forward time against context length, log–log: attention's quadratic cost is a steeper line.
+pub fn cost_figure(cost: &[CostPoint]) -> Result<Figure> {
     let curve = |f: fn(&CostPoint) -> f64| cost.iter().map(|c| (c.context as f64, f(c))).collect();
     plot::log_log_chart(
         "Cost of a forward pass against context length",
@@ -984,7 +986,8 @@ fn cost_figure(cost: &[CostPoint]) -> Result<Figure> {
     )
 }
 
-fn kv_cache_figure(kv: &[KvPoint]) -> Result<Figure> {
+/// Generation speed with and without the KV cache, against the number of tokens generated.
+pub fn kv_cache_figure(kv: &[KvPoint]) -> Result<Figure> {
     let curve = |f: fn(&KvPoint) -> f64| kv.iter().map(|p| (p.tokens as f64, f(p))).collect();
     plot::line_chart(
         "Generation speed with and without the KV cache",
