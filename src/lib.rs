@@ -15,6 +15,7 @@
 //! | [`eval`] | what a model learned: perplexity, cloze accuracy on the world's facts |
 //! | [`plot`] | loss curves and probability charts (SVG, inline in notebooks) |
 //! | [`sft`] | supervised fine-tuning: the chat template, the masked loss, answers, chat |
+//! | [`rl`] | learning from feedback: Bradley–Terry, KL, GAE, PPO, GRPO and DPO losses (chapter 5) |
 //! | [`run`] | a run directory: config, metrics, plots, report |
 //! | [`checkpoint`] | safetensors checkpoints written atomically |
 //! | [`chapters`] | each chapter's experiment: a serde config in, a serde result out |
@@ -29,6 +30,7 @@ pub mod model;
 pub mod optim;
 pub mod plot;
 pub mod progress;
+pub mod rl;
 pub mod run;
 pub mod sft;
 pub mod sweep;

@@ -2,6 +2,7 @@
 //! Jupyter notebooks (evcxr displays any value with an `evcxr_display` method).
 
 use anyhow::{Context, Result};
+use plotters::coord::combinators::BindKeyPoints;
 use plotters::coord::ranged1d::AsRangedCoord;
 use plotters::prelude::*;
 use std::path::Path;
@@ -238,7 +239,8 @@ pub fn token_label(token: &str) -> String {
 }
 
 /// A grouped bar chart: one group of bars per category (e.g. a candidate next token), one bar per series
-/// (e.g. a temperature), heights in `values[series][category]`.
+/// (e.g. a temperature), heights in `values[series][category]`. Categories are written as given (pass tokens
+/// through [`token_label`] to make spaces and newlines visible).
 pub fn bar_chart(
     title: &str,
     y_label: &str,
@@ -256,10 +258,7 @@ pub fn bar_chart(
         let i = x.round();
         let on_tick = (x - i).abs() < 1e-6 && i >= 0.0;
         if on_tick {
-            categories
-                .get(i as usize)
-                .map(|c| token_label(c))
-                .unwrap_or_default()
+            categories.get(i as usize).cloned().unwrap_or_default()
         } else {
             String::new()
         }
@@ -296,6 +295,36 @@ pub fn bar_chart(
     )
 }
 
+/// A tick label on a logarithmic axis, whose ticks are 1, 2 or 5 times a power of ten: `0.005`, `20`,
+/// `500k`, `2M`.
+fn log_tick(v: &f64) -> String {
+    let plain = |x: f64| format!("{}", (x * 1e6).round() / 1e6);
+    match v.abs() {
+        a if a >= 1e6 => format!("{}M", plain(v / 1e6)),
+        a if a >= 1e3 => format!("{}k", plain(v / 1e3)),
+        _ => plain(*v),
+    }
+}
+
+/// Tick values for a logarithmic axis over `lo..hi`: 1, 2 and 5 times the powers of ten inside it (only the
+/// powers of ten when that would crowd the axis).
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let within = |v: &f64| (lo..=hi).contains(v);
+    let ticks: Vec<f64> = (first..=last)
+        .flat_map(|k| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(k)))
+        .filter(within)
+        .collect();
+    if ticks.len() <= 10 {
+        ticks
+    } else {
+        (first..=last)
+            .map(|k| 10f64.powi(k))
+            .filter(within)
+            .collect()
+    }
+}
+
 /// A line chart with both axes logarithmic, for quantities that grow as powers: forward time against
 /// context length, loss against parameters. A power law `y = a·xᵏ` is a straight line of slope `k` here.
 /// Points with a coordinate ≤ 0 are left out.
@@ -317,8 +346,16 @@ pub fn log_log_chart(
             ..s.clone()
         })
         .collect();
-    let ((x0, x1), (y0, y1)) = bounds(&positive);
-    let (y0, y1) = (y0.max(y1 * 1e-9).max(f64::MIN_POSITIVE) * 0.9, y1 * 1.1);
+    let span = |coordinate: fn(&(f64, f64)) -> f64| {
+        let values = positive
+            .iter()
+            .flat_map(|s| s.points.iter().map(coordinate));
+        values.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)))
+    };
+    let ((x0, x1), (y0, y1)) = match (span(|p| p.0), span(|p| p.1)) {
+        ((x0, x1), (y0, y1)) if x0 <= x1 => ((x0, x1.max(x0 * 1.01)), (y0 / 1.25, y1 * 1.25)),
+        _ => ((1.0, 10.0), (1.0, 10.0)), // nothing to draw
+    };
     let logged: Vec<Series> = positive
         .iter()
         .map(|s| Series {
@@ -329,16 +366,16 @@ pub fn log_log_chart(
     let legend = legend_position(&logged, y0.ln(), y1.ln()); // "upper half" on the log axis
     render(
         title,
-        (x0..x1).log_scale(),
-        (y0..y1).log_scale(),
+        (x0..x1).log_scale().with_key_points(log_ticks(x0, x1)),
+        (y0..y1).log_scale().with_key_points(log_ticks(y0, y1)),
         legend,
         |chart| {
             chart
                 .configure_mesh()
                 .x_desc(x_label)
                 .y_desc(y_label)
-                .x_label_formatter(&tick)
-                .y_label_formatter(&tick)
+                .x_label_formatter(&log_tick)
+                .y_label_formatter(&log_tick)
                 .light_line_style(WHITE)
                 .draw()?;
             draw_series(chart, &positive)

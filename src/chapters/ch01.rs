@@ -416,7 +416,7 @@ pub fn next_token_distributions(
 pub fn next_token_figure(prompt: &str, dists: &[NextTokenDistribution]) -> Result<Figure> {
     let categories: Vec<String> = dists
         .first()
-        .map(|d| d.tokens.iter().map(|(t, _)| t.clone()).collect())
+        .map(|d| d.tokens.iter().map(|(t, _)| plot::token_label(t)).collect())
         .unwrap_or_default();
     let series: Vec<(String, Vec<f64>)> = dists
         .iter()

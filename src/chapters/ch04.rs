@@ -753,13 +753,13 @@ pub fn report(r: &Ch04Result) -> String {
     );
     let _ = writeln!(
         md,
-        "| diversity | fine-tuned people | held-out people |\n|---:|---:|---:|"
+        "| diversity | fine-tuned people | held-out people | held-out, recalled before fine-tuning |\n|---:|---:|---:|---:|"
     );
     for p in &r.diversity {
         let _ = writeln!(
             md,
-            "| {} | {:.3} | {:.3} |",
-            p.diversity, p.sft_people_accuracy, p.held_out_accuracy
+            "| {} | {:.3} | {:.3} | {:.3} |",
+            p.diversity, p.sft_people_accuracy, p.held_out_accuracy, p.pretrained_recall
         );
     }
     let _ = writeln!(md, "\n## Before and after\n");
