@@ -272,6 +272,15 @@ impl Ch03Data {
         Tokenizer::char_level(&self.train_text)
     }
 
+    /// The example sentences of the tokenizer comparison and the attention figure: the first fact of the
+    /// first person in the canonical wording, and a line of Tang poetry the BPE vocabulary never saw.
+    pub fn examples(&self) -> [String; 2] {
+        [
+            self.world.sentence(&self.world.person_facts(0)[0], 0),
+            "春眠不觉晓，处处闻啼鸟。".to_string(),
+        ]
+    }
+
     /// `{name}` in `template` replaced by the first person's name.
     pub fn fill(&self, template: &str) -> String {
         template.replace("{name}", &self.world.people[0].name)
@@ -529,6 +538,65 @@ pub fn comparison_run(
     })
 }
 
+// ANCHOR: comparison_runs
+/// The two comparison runs, each differing from the main model in one thing: learned positions instead of
+/// RoPE (same BPE), and characters instead of BPE (same RoPE).
+pub fn comparison_runs(
+    cfg: &Ch03Config,
+    data: &Ch03Data,
+    device: Device,
+) -> Result<Vec<PretrainRun>> {
+    let learned = GptConfig {
+        position: Position::Learned,
+        ..cfg.gpt.clone()
+    };
+    let chars = data.char_tokenizer();
+    Ok(vec![
+        comparison_run(
+            cfg,
+            data,
+            device,
+            "BPE · learned positions",
+            "learned",
+            &learned,
+            &data.bpe,
+        )?,
+        comparison_run(
+            cfg,
+            data,
+            device,
+            "characters · RoPE",
+            "chars",
+            &cfg.gpt,
+            &chars,
+        )?,
+    ])
+}
+// ANCHOR_END: comparison_runs
+
+// ANCHOR: hermit
+/// Put each question (`{name}` filled in) to the pretrained model and keep its greedy continuation: a
+/// model that has only read continues the text; it does not answer.
+pub fn hermit(
+    model: &Model,
+    tokenizer: &Tokenizer,
+    data: &Ch03Data,
+    questions: &[String],
+) -> Result<Vec<HermitAnswer>> {
+    questions
+        .iter()
+        .map(|q| {
+            let question = data.fill(q);
+            let continuation = greedy(model, tokenizer, &question, 40)?;
+            Ok(HermitAnswer {
+                question,
+                continuation,
+            })
+        })
+        .collect()
+}
+// ANCHOR_END: hermit
+
 /// A question and what the pretrained model wrote after it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HermitAnswer {
@@ -637,52 +705,16 @@ pub fn run(cfg: &Ch03Config) -> Result<Ch03Result> {
     let setting = (cfg.device, cfg.threads, cfg.seed);
     let (device, run) = super::open_run(cfg, &cfg.runs_dir, &cfg.run_name, setting)?;
     let data = prepare_data(cfg)?;
-    let examples = [
-        data.world.sentence(&data.world.person_facts(0)[0], 0),
-        "春眠不觉晓，处处闻啼鸟。".to_string(),
-    ];
+    let examples = data.examples();
     let tokenizers = compare_tokenizers(&data, &examples);
 
     let main = pretrain(cfg, &data, device)?;
     let mut runs = vec![main.run.clone()];
     if cfg.compare {
-        let learned = GptConfig {
-            position: Position::Learned,
-            ..cfg.gpt.clone()
-        };
-        let chars = data.char_tokenizer();
-        runs.push(comparison_run(
-            cfg,
-            &data,
-            device,
-            "BPE · learned positions",
-            "learned",
-            &learned,
-            &data.bpe,
-        )?);
-        runs.push(comparison_run(
-            cfg,
-            &data,
-            device,
-            "characters · RoPE",
-            "chars",
-            &cfg.gpt,
-            &chars,
-        )?);
+        runs.extend(comparison_runs(cfg, &data, device)?);
     }
     let cloze = eval::cloze_accuracy(&main.model, &main.tokenizer, &main.cloze_items);
-    let hermit = cfg
-        .questions
-        .iter()
-        .map(|q| {
-            let question = data.fill(q);
-            let continuation = greedy(&main.model, &main.tokenizer, &question, 40)?;
-            Ok(HermitAnswer {
-                question,
-                continuation,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let hermit = hermit(&main.model, &main.tokenizer, &data, &cfg.questions)?;
     let attention_sentence = examples[0].clone();
     let cost = measure_cost(&main.model, cfg)?;
     let kv_cache = measure_kv_cache(
@@ -762,32 +794,44 @@ pub fn loss_figure(run: &PretrainRun) -> Result<Figure> {
 }
 
 // ANCHOR: knowledge_figures
-/// What pretraining learns, against training tokens: validation perplexity (language), and cloze accuracy
-/// on the world's facts with the chance level (knowledge).
-pub fn knowledge_figures(points: &[KnowledgePoint], chance: f64) -> [Result<Figure>; 2] {
-    let curve = |f: fn(&KnowledgePoint) -> f64| -> Vec<(f64, f64)> {
-        points.iter().map(|p| (p.tokens as f64, f(p))).collect()
-    };
+/// `(training tokens, f(point))` along the main run.
+fn along_training(points: &[KnowledgePoint], f: fn(&KnowledgePoint) -> f64) -> Vec<(f64, f64)> {
+    points.iter().map(|p| (p.tokens as f64, f(p))).collect()
+}
+
+/// Language: validation perplexity against training tokens, log–log.
+pub fn language_figure(points: &[KnowledgePoint]) -> Result<Figure> {
+    let perplexity = along_training(points, |p| p.perplexity);
+    plot::log_log_chart(
+        "Language: validation perplexity",
+        "training tokens",
+        "perplexity",
+        &[Series::new("validation perplexity", perplexity)],
+    )
+}
+
+/// World knowledge: cloze accuracy on the world's facts against training tokens, with the chance level.
+pub fn world_knowledge_figure(points: &[KnowledgePoint], chance: f64) -> Result<Figure> {
     let last = points.last().map_or(1.0, |p| p.tokens as f64);
+    plot::line_chart(
+        "World knowledge: cloze accuracy",
+        "training tokens",
+        "accuracy",
+        &[
+            Series::new(
+                "facts answered right",
+                along_training(points, |p| p.cloze_accuracy),
+            ),
+            Series::horizontal("chance", chance, 0.0, last),
+        ],
+    )
+}
+
+/// What pretraining learns, both figures: [`language_figure`] and [`world_knowledge_figure`].
+pub fn knowledge_figures(points: &[KnowledgePoint], chance: f64) -> [Result<Figure>; 2] {
     [
-        plot::log_log_chart(
-            "Language: validation perplexity",
-            "training tokens",
-            "perplexity",
-            &[Series::new(
-                "validation perplexity",
-                curve(|p| p.perplexity),
-            )],
-        ),
-        plot::line_chart(
-            "World knowledge: cloze accuracy",
-            "training tokens",
-            "accuracy",
-            &[
-                Series::new("facts answered right", curve(|p| p.cloze_accuracy)),
-                Series::horizontal("chance", chance, 0.0, last),
-            ],
-        ),
+        language_figure(points),
+        world_knowledge_figure(points, chance),
     ]
 }
 // ANCHOR_END: knowledge_figures
