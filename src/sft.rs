@@ -172,6 +172,8 @@ pub struct SftData {
     pub train: Vec<Encoded>,
     /// Validation conversations.
     pub val: Vec<Encoded>,
+    /// The input that pads short conversations: `<|end|>` (its targets are ignored anyway).
+    pub pad_id: i64,
 }
 
 impl SftData {
@@ -206,6 +208,7 @@ impl SftData {
         Ok(SftData {
             train: encode_all(train, "training")?,
             val: encode_all(val, "validation")?,
+            pad_id: special(tokenizer, END)?,
         })
     }
 }
@@ -263,7 +266,7 @@ impl Batches for SftData {
                 .view([batch_size as i64, width as i64])
                 .to_device(device)
         };
-        let inputs = rows.iter().flat_map(|(x, _)| pad(x, 0)).collect();
+        let inputs = rows.iter().flat_map(|(x, _)| pad(x, self.pad_id)).collect();
         let targets = rows.iter().flat_map(|(_, y)| pad(y, IGNORE)).collect();
         (stack(inputs), stack(targets))
     }

@@ -227,12 +227,12 @@ fn the_mask_covers_exactly_the_assistant_answers_and_their_end() {
 
 // ---------------------------------------------------------------- the masked loss
 
-/// Which of `examples` a batch row holds: the one whose tokens start the row.
-fn row_example(row: &[i64], encoded: &[sft::Encoded]) -> usize {
+/// Which of `examples` a batch row holds: the one whose tokens start the row, padded with `pad_id`.
+fn row_example(row: &[i64], encoded: &[sft::Encoded], pad_id: i64) -> usize {
     let matches: Vec<usize> = (0..encoded.len())
         .filter(|&i| {
             let n = encoded[i].ids.len() - 1;
-            row[..n] == encoded[i].ids[..n] && row[n..].iter().all(|&t| t == 0)
+            row[..n] == encoded[i].ids[..n] && row[n..].iter().all(|&t| t == pad_id)
         })
         .collect();
     assert_eq!(matches.len(), 1, "row {row:?}");
@@ -286,10 +286,15 @@ fn the_masked_loss_is_the_mean_over_the_answer_tokens_only() {
     let (x, y) = draw(&masked);
     let (x_all, y_all) = draw(&unmasked);
     assert_eq!(x, x_all, "the mask changes the targets only");
+    assert_eq!(
+        Some(masked.pad_id),
+        tokenizer.special_id(sft::END),
+        "padding is <|end|>"
+    );
     let (xs, ys, ys_all) = (rows(&x), rows(&y), rows(&y_all));
     let mut seen = BTreeSet::new();
     for b in 0..xs.len() {
-        let i = row_example(&xs[b], &masked.train);
+        let i = row_example(&xs[b], &masked.train, masked.pad_id);
         seen.insert(i);
         let e = &masked.train[i];
         let n = e.ids.len() - 1;
@@ -369,9 +374,15 @@ fn the_masked_loss_is_the_mean_over_the_answer_tokens_only() {
 
     // padding never changes the logits of the real tokens before it (causal attention)
     let short = (0..xs.len())
-        .find(|&b| masked.train[row_example(&xs[b], &masked.train)].ids.len() - 1 < width)
+        .find(|&b| {
+            masked.train[row_example(&xs[b], &masked.train, masked.pad_id)]
+                .ids
+                .len()
+                - 1
+                < width
+        })
         .unwrap();
-    let n = masked.train[row_example(&xs[short], &masked.train)]
+    let n = masked.train[row_example(&xs[short], &masked.train, masked.pad_id)]
         .ids
         .len()
         - 1;

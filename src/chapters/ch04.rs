@@ -563,7 +563,7 @@ pub fn mask_example(tokenizer: &Tokenizer, example: &Example) -> Result<Vec<Mask
 }
 
 /// The pretrained model's continuation of the bare question, and the fine-tuned model's answer.
-fn ask_both(
+pub fn ask_both(
     cfg: &Ch04Config,
     about: &str,
     question: &str,
@@ -581,7 +581,9 @@ fn ask_both(
     })
 }
 
-fn before_after(
+/// The same five questions (two about fine-tuned people, two about held-out ones, an addition) to the
+/// pretrained and the fine-tuned model.
+pub fn before_after(
     cfg: &Ch04Config,
     data: &Ch04Data,
     base: &Model,
@@ -614,7 +616,8 @@ fn before_after(
         .collect()
 }
 
-fn unknown_people(
+/// Questions about people who do not exist, to both models: the fine-tuned one invents an answer.
+pub fn unknown_people(
     cfg: &Ch04Config,
     world: &World,
     base: &Model,

@@ -195,6 +195,7 @@ pub enum Part {
 /// A target the loss ignores (PyTorch's `ignore_index`): padding, and in fine-tuning the prompt's tokens.
 pub const IGNORE: i64 = -100;
 
+// ANCHOR: batches
 /// Where the trainer's batches come from. Pretraining draws windows of a token stream ([`Split`]);
 /// fine-tuning draws whole conversations, padded, with the targets it must not learn set to [`IGNORE`]
 /// ([`crate::sft::SftData`]). The training loop is the same for both.
@@ -210,6 +211,7 @@ pub trait Batches {
         device: Device,
     ) -> (Tensor, Tensor);
 }
+// ANCHOR_END: batches
 
 impl Batches for Split {
     fn batch(
