@@ -184,16 +184,11 @@ pub fn cloze_recall(
     people: &[usize],
     max_tokens: usize,
 ) -> anyhow::Result<f64> {
-    let cfg = crate::generate::SamplingConfig {
-        temperature: 0.0,
-        max_new_tokens: max_tokens,
-        ..Default::default()
-    };
     let facts: Vec<_> = people.iter().flat_map(|&p| world.person_facts(p)).collect();
     let mut right = 0;
     for fact in &facts {
         let (prompt, answer) = world.cloze(fact);
-        let written = crate::generate::generate(model, tokenizer, &prompt, &cfg)?;
+        let written = crate::generate::greedy(model, tokenizer, &prompt, max_tokens)?;
         right += usize::from(written.starts_with(&answer));
     }
     Ok(right as f64 / facts.len().max(1) as f64)

@@ -350,6 +350,16 @@ pub fn generate(
     generate_with(model, tokenizer, prompt, cfg, |_| {})
 }
 
+/// The model's greedy continuation of `prompt`, `tokens` tokens long: its single most likely text.
+pub fn greedy(model: &Model, tokenizer: &Tokenizer, prompt: &str, tokens: usize) -> Result<String> {
+    let cfg = SamplingConfig {
+        temperature: 0.0,
+        max_new_tokens: tokens,
+        ..SamplingConfig::default()
+    };
+    generate(model, tokenizer, prompt, &cfg)
+}
+
 /// The `n` most likely next tokens after `prompt` at `temperature`, as (token text, probability).
 pub fn top_next_tokens(
     model: &Model,

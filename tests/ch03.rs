@@ -12,7 +12,6 @@ use jielong::data::world::{World, WorldConfig};
 use jielong::eval;
 use jielong::generate::{self, SamplingConfig};
 use jielong::model::{self, GptConfig, Model, ModelConfig, Position, Precision};
-use jielong::progress::ProgressMode;
 use jielong::train::{self, Schedule, TrainConfig, TrainOptions};
 use tch::{Device, Kind, Tensor};
 
@@ -678,48 +677,11 @@ fn bf16_matrix_products_stay_close_to_fp32_and_still_learn() {
 
 // ---------------------------------------------------------------- the chapter
 
-fn tiny_chapter(runs_dir: &std::path::Path) -> Ch03Config {
-    let tiny = Ch03Config::tiny();
-    Ch03Config {
-        runs_dir: runs_dir.to_path_buf(),
-        threads: 1,
-        progress: ProgressMode::Quiet,
-        world: WorldConfig {
-            n_people: 12,
-            docs_per_person: 2,
-            ..WorldConfig::default()
-        },
-        bpe_vocab_size: 300,
-        gpt: GptConfig {
-            block_size: 32,
-            n_layer: 1,
-            n_head: 2,
-            n_embd: 32,
-            ..tiny.gpt.clone()
-        },
-        train: TrainConfig {
-            steps: 20,
-            batch_size: 4,
-            block_size: 32,
-            warmup_steps: 2,
-            eval_every: 10,
-            eval_batches: 2,
-            checkpoint_every: 10,
-            ..tiny.train.clone()
-        },
-        cloze_people: 3,
-        sample_tokens: 5,
-        context_lengths: vec![8, 16],
-        generation_lengths: vec![4, 8],
-        ..tiny
-    }
-}
-
 #[test]
 fn the_chapter_writes_every_chart_a_report_and_the_pretrained_checkpoint() {
     let _torch = torch_lock();
     let dir = TempDir::new("ch03-run");
-    let cfg = tiny_chapter(&dir.path);
+    let cfg = common::tiny_ch03(&dir.path);
     let result = ch03::run(&cfg).unwrap();
     let names = common::file_names(&result.run_dir);
     for chart in [
@@ -781,7 +743,7 @@ fn ensure_pretrained_makes_a_missing_checkpoint() {
     let dir = TempDir::new("ch03-ensure");
     let cfg = Ch03Config {
         compare: false,
-        ..tiny_chapter(&dir.path)
+        ..common::tiny_ch03(&dir.path)
     };
     let path = ch03::ensure_pretrained(&cfg).unwrap();
     assert!(path.exists());

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TempDir, quiet, seeded_model, tiny_data, torch_lock};
+use common::{TempDir, error_line, quiet, seeded_model, tiny_data, torch_lock};
 use jielong::Tokenizer;
 use jielong::chapters::ch03::{self, Ch03Config};
 use jielong::chapters::ch04::{self, Ch04Config};
@@ -863,25 +863,6 @@ fn jielong_with_input(args: &[&str], input: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-/// Assert that the command failed cleanly and return its one error line.
-fn error_line(out: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stdout {stdout:?} stderr {stderr:?}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
-    assert!(
-        stderr.starts_with("error: ") && stderr.ends_with('\n'),
-        "{stderr:?}"
-    );
-    assert_eq!(stdout, "", "nothing else is printed before the error");
-    stderr.trim_end().to_string()
-}
-
 #[test]
 fn the_chat_command_answers_lines_from_stdin_and_obeys_commands() {
     let _torch = torch_lock();
@@ -971,41 +952,15 @@ fn the_chat_command_refuses_a_character_level_checkpoint_in_one_line() {
 // ---------------------------------------------------------------- the chapter
 
 fn tiny_chapter(runs_dir: &Path) -> Ch04Config {
-    let tiny = Ch03Config::tiny();
+    let base = common::tiny_ch03(runs_dir);
+    // a context long enough for the longest conversation
     let pretrain = Ch03Config {
-        runs_dir: runs_dir.to_path_buf(),
-        device: DeviceChoice::Cpu,
-        threads: 1,
-        progress: ProgressMode::Quiet,
-        world: WorldConfig {
-            n_people: 12,
-            docs_per_person: 2,
-            ..WorldConfig::default()
-        },
-        bpe_vocab_size: 300,
         gpt: GptConfig {
             block_size: 80,
-            n_layer: 1,
-            n_head: 2,
-            n_embd: 32,
-            ..tiny.gpt.clone()
-        },
-        train: TrainConfig {
-            steps: 20,
-            batch_size: 4,
-            block_size: 32,
-            warmup_steps: 2,
-            eval_every: 10,
-            eval_batches: 2,
-            checkpoint_every: 10,
-            ..tiny.train.clone()
+            ..base.gpt.clone()
         },
         compare: false,
-        cloze_people: 3,
-        sample_tokens: 5,
-        context_lengths: vec![8, 16],
-        generation_lengths: vec![4, 8],
-        ..tiny
+        ..base
     };
     let defaults = Ch04Config::default();
     Ch04Config {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TempDir, quiet, seeded_model, tiny_corpus, torch_lock};
+use common::{TempDir, error_line, quiet, seeded_model, tiny_corpus, torch_lock};
 use jielong::checkpoint;
 use jielong::model::{GptConfig, ModelConfig};
 use jielong::train::{self, TrainConfig, TrainOptions};
@@ -18,25 +18,6 @@ fn jielong(args: &[&str]) -> Output {
         .env("OMP_NUM_THREADS", "1")
         .output()
         .expect("the jielong binary runs")
-}
-
-/// Assert that the command failed cleanly and return its one error line.
-fn error_line(out: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stdout {stdout:?} stderr {stderr:?}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
-    assert!(
-        stderr.starts_with("error: ") && stderr.ends_with('\n'),
-        "{stderr:?}"
-    );
-    assert_eq!(stdout, "", "nothing else is printed before the error");
-    stderr.trim_end().to_string()
 }
 
 fn assert_fails_naming(out: &Output, parts: &[&str]) {

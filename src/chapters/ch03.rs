@@ -18,6 +18,7 @@ use crate::data::Split;
 use crate::data::world::{World, WorldConfig};
 use crate::device::{self, DeviceChoice};
 use crate::eval::{self, ClozeItem, ClozeScore};
+pub use crate::generate::greedy;
 use crate::generate::{self, SamplingConfig};
 use crate::model::{self, GptConfig, Model, ModelConfig, Position};
 use crate::plot::{self, Figure, Series};
@@ -396,9 +397,7 @@ pub fn pretrained_checkpoint_path(cfg: &Ch03Config) -> PathBuf {
 /// Pretrain the main model into `<run>/pretrained/`: next-token prediction on the world's text, with the
 /// cloze test and a greedy sample at every evaluation.
 pub fn pretrain(cfg: &Ch03Config, data: &Ch03Data, device: Device) -> Result<Pretrained> {
-    let dir = RunDir::create(&cfg.runs_dir.join(&cfg.run_name), "pretrained")?;
     let tokenizer = data.bpe.clone();
-    let split = data.split(&tokenizer, cfg.train.block_size)?;
     let people: Vec<usize> = (0..cfg.cloze_people).collect();
     let cloze_items = eval::cloze_items(&data.world, &people, cfg.cloze_options, cfg.seed);
     let sample_prompt = data.fill(&cfg.sample_prompt);
@@ -415,22 +414,13 @@ pub fn pretrain(cfg: &Ch03Config, data: &Ch03Data, device: Device) -> Result<Pre
         });
         Ok(())
     };
-    let (model, report) = train_run(
-        cfg,
-        &cfg.gpt,
-        &tokenizer,
-        &split,
-        &dir,
-        device,
-        &mut measure,
-    )?;
-    let run = PretrainRun {
-        label: "BPE · RoPE".into(),
-        model: model_gpt_config(&model),
-        chars_per_token: chars_per_token(&data.val_text, &tokenizer),
-        report,
-        checkpoint: dir.file("model.safetensors"),
+    let main = Pretraining {
+        label: "BPE · RoPE",
+        dir_name: "pretrained",
+        gpt: &cfg.gpt,
+        tokenizer: &tokenizer,
     };
+    let (model, run) = pretrain_run(cfg, data, device, &main, &mut measure)?;
     Ok(Pretrained {
         model,
         tokenizer,
@@ -454,37 +444,59 @@ pub fn ensure_pretrained(cfg: &Ch03Config) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Train one GPT of shape `gpt` on `split` into `dir`, calling `on_eval` at every evaluation.
-fn train_run(
+/// What one pretraining run varies: its name, the model's shape and the tokenizer.
+pub struct Pretraining<'a> {
+    /// Legend text: `"BPE · RoPE"`.
+    pub label: &'a str,
+    /// Its directory under the chapter's run directory.
+    pub dir_name: &'a str,
+    /// The model's shape (its vocabulary size comes from `tokenizer`).
+    pub gpt: &'a GptConfig,
+    /// How the text is cut into tokens.
+    pub tokenizer: &'a Tokenizer,
+}
+
+/// Train one GPT as `run` says on the chapter's text into `<run>/<dir_name>/`, calling `on_eval` at every
+/// evaluation, and summarise it.
+fn pretrain_run(
     cfg: &Ch03Config,
-    gpt: &GptConfig,
-    tokenizer: &Tokenizer,
-    split: &Split,
-    dir: &RunDir,
+    data: &Ch03Data,
     device: Device,
+    run: &Pretraining,
     on_eval: &mut train::EvalHook,
-) -> Result<(Model, TrainReport)> {
-    let model_cfg = ModelConfig::Gpt(GptConfig {
-        vocab_size: tokenizer.vocab_size(),
-        ..gpt.clone()
-    });
+) -> Result<(Model, PretrainRun)> {
+    let dir = RunDir::create(&cfg.runs_dir.join(&cfg.run_name), run.dir_name)?;
+    let split = data.split(run.tokenizer, cfg.train.block_size)?;
+    let shape = GptConfig {
+        vocab_size: run.tokenizer.vocab_size(),
+        ..run.gpt.clone()
+    };
     device::seed(cfg.seed);
-    let mut model = Model::new(&model_cfg, device)?;
-    let name = dir
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let mut model = Model::new(&ModelConfig::Gpt(shape.clone()), device)?;
     let opts = TrainOptions {
-        label: name.clone(),
+        label: run.dir_name.to_string(),
         progress: cfg.progress,
         metrics_path: Some(dir.file("metrics.jsonl")),
         checkpoint_path: Some(dir.file("model.safetensors")),
         resume_from: None,
     };
-    let report = train::train_with(&mut model, tokenizer, split, &cfg.train, &opts, on_eval)
-        .with_context(|| format!("training the {name} model"))?;
-    Ok((model, report))
+    let report = train::train_with(
+        &mut model,
+        run.tokenizer,
+        &split,
+        &cfg.train,
+        &opts,
+        on_eval,
+    )
+    .with_context(|| format!("training the {} model", run.dir_name))?;
+    let summary = PretrainRun {
+        label: run.label.into(),
+        model: shape,
+        chars_per_token: chars_per_token(&data.val_text, run.tokenizer),
+        report,
+        checkpoint: dir.file("model.safetensors"),
+    };
+    Ok((model, summary))
 }
 
 fn model_gpt_config(model: &Model) -> GptConfig {
@@ -498,16 +510,6 @@ fn chars_per_token(text: &str, tokenizer: &Tokenizer) -> f64 {
     text.chars().count() as f64 / tokenizer.encode(text).len().max(1) as f64
 }
 
-/// The model's greedy continuation of `prompt`.
-pub fn greedy(model: &Model, tokenizer: &Tokenizer, prompt: &str, tokens: usize) -> Result<String> {
-    let cfg = SamplingConfig {
-        temperature: 0.0,
-        max_new_tokens: tokens,
-        ..SamplingConfig::default()
-    };
-    generate::generate(model, tokenizer, prompt, &cfg)
-}
-
 /// A comparison run: the main config with other positions or another tokenizer.
 pub fn comparison_run(
     cfg: &Ch03Config,
@@ -518,24 +520,13 @@ pub fn comparison_run(
     gpt: &GptConfig,
     tokenizer: &Tokenizer,
 ) -> Result<PretrainRun> {
-    let dir = RunDir::create(&cfg.runs_dir.join(&cfg.run_name), dir_name)?;
-    let split = data.split(tokenizer, cfg.train.block_size)?;
-    let (model, report) = train_run(
-        cfg,
+    let run = Pretraining {
+        label,
+        dir_name,
         gpt,
         tokenizer,
-        &split,
-        &dir,
-        device,
-        &mut |_, _| Ok(()),
-    )?;
-    Ok(PretrainRun {
-        label: label.into(),
-        model: model_gpt_config(&model),
-        chars_per_token: chars_per_token(&data.val_text, tokenizer),
-        report,
-        checkpoint: dir.file("model.safetensors"),
-    })
+    };
+    Ok(pretrain_run(cfg, data, device, &run, &mut |_, _| Ok(()))?.1)
 }
 
 // ANCHOR: comparison_runs

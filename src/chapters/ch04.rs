@@ -306,31 +306,48 @@ pub fn finetune(
         model.merge_lora();
         checkpoint::save(&dir.file("model.safetensors"), &model, &tokenizer, None)?;
     }
-    let run = measure(setup, &model, &tokenizer, label, trainable_params, report)?;
+    // the answer-only loss needs the masked conversations: those just trained on, unless the run was unmasked
+    let masked;
+    let answers_only = if mask_prompt {
+        &data
+    } else {
+        masked = SftData::new(
+            &tokenizer,
+            &setup.data.train,
+            &setup.data.held_out,
+            true,
+            block,
+        )?;
+        &masked
+    };
+    let run = measure(
+        setup,
+        &model,
+        &tokenizer,
+        answers_only,
+        label,
+        trainable_params,
+        report,
+    )?;
     Ok((model, tokenizer, run))
 }
 // ANCHOR_END: finetune
 
-/// Answer accuracy on both groups and on addition, and the answer-only validation loss.
+/// Answer accuracy on both groups and on addition, and the validation loss on the answers only
+/// (`answers_only`: the conversations with the prompt masked).
 fn measure(
     setup: &SftSetup,
     model: &Model,
     tokenizer: &Tokenizer,
+    answers_only: &SftData,
     label: &str,
     trainable_params: i64,
     report: TrainReport,
 ) -> Result<SftRun> {
     let cfg = setup.cfg;
     let max = cfg.max_answer_tokens;
-    let answers_only = SftData::new(
-        tokenizer,
-        &setup.data.train,
-        &setup.data.held_out,
-        true,
-        cfg.sft_train.block_size,
-    )?;
     let answer_loss =
-        train::estimate_loss(model, &answers_only, Part::Val, &cfg.sft_train, cfg.seed);
+        train::estimate_loss(model, answers_only, Part::Val, &cfg.sft_train, cfg.seed);
     Ok(SftRun {
         label: label.into(),
         trainable_params,

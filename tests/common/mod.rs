@@ -4,12 +4,15 @@
 #![allow(dead_code)] // each test file uses a different part of this module
 
 use jielong::Tokenizer;
+use jielong::chapters::ch03::Ch03Config;
 use jielong::data::Split;
 use jielong::data::world::{WorldConfig, world_corpus};
+use jielong::device::DeviceChoice;
 use jielong::model::{GptConfig, Model, ModelConfig, Position};
 use jielong::progress::ProgressMode;
 use jielong::train::{self, Schedule, TrainConfig, TrainOptions, TrainReport};
 use std::path::{Path, PathBuf};
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use tch::Device;
@@ -145,4 +148,63 @@ pub fn file_names(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// Chapter 3 shrunk to seconds: 12 people, a one-block GPT, 20 steps, comparisons on (call under
+/// [`torch_lock`]).
+pub fn tiny_ch03(runs_dir: &Path) -> Ch03Config {
+    let tiny = Ch03Config::tiny();
+    Ch03Config {
+        runs_dir: runs_dir.to_path_buf(),
+        device: DeviceChoice::Cpu,
+        threads: 1,
+        progress: ProgressMode::Quiet,
+        world: WorldConfig {
+            n_people: 12,
+            docs_per_person: 2,
+            ..WorldConfig::default()
+        },
+        bpe_vocab_size: 300,
+        gpt: GptConfig {
+            block_size: 32,
+            n_layer: 1,
+            n_head: 2,
+            n_embd: 32,
+            ..tiny.gpt.clone()
+        },
+        train: TrainConfig {
+            steps: 20,
+            batch_size: 4,
+            block_size: 32,
+            warmup_steps: 2,
+            eval_every: 10,
+            eval_batches: 2,
+            checkpoint_every: 10,
+            ..tiny.train.clone()
+        },
+        cloze_people: 3,
+        sample_tokens: 5,
+        context_lengths: vec![8, 16],
+        generation_lengths: vec![4, 8],
+        ..tiny
+    }
+}
+
+/// Assert that the command failed cleanly and return its one error line.
+pub fn error_line(out: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout {stdout:?} stderr {stderr:?}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.ends_with('\n'),
+        "{stderr:?}"
+    );
+    assert_eq!(stdout, "", "nothing else is printed before the error");
+    stderr.trim_end().to_string()
 }
