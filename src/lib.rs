@@ -30,6 +30,7 @@ pub mod model;
 pub mod optim;
 pub mod plot;
 pub mod progress;
+pub mod reward;
 pub mod rl;
 pub mod run;
 pub mod sft;

@@ -621,6 +621,13 @@ impl Gpt {
 
     // ANCHOR: gpt_forward
     fn forward(&self, idx: &Tensor, pass: &mut Pass) -> Tensor {
+        let x = self.hidden(idx, pass);
+        self.logits(&x, pass)
+    }
+
+    /// The final hidden states `[B, T, C]`: what the head reads to score the next token, and what a reward
+    /// model's or a value model's scalar head reads instead.
+    fn hidden(&self, idx: &Tensor, pass: &mut Pass) -> Tensor {
         let t = idx.size()[1];
         let tokens = self.tok_emb.forward(idx);
         let x = match &self.pos_emb {
@@ -635,9 +642,13 @@ impl Gpt {
         for (layer, block) in self.blocks.iter().enumerate() {
             x = block.forward(&x, layer, pass);
         }
-        let x = self.ln_f.forward(&x);
+        self.ln_f.forward(&x)
+    }
+
+    /// Next-token logits `[B, T, V]` from the final hidden states.
+    fn logits(&self, x: &Tensor, pass: &Pass) -> Tensor {
         let logits = match &self.head {
-            Some(head) => linear_in(head, &x, pass.kind),
+            Some(head) => linear_in(head, x, pass.kind),
             // weight tying: the score of token v is ⟨h, embedding of v⟩
             None => x
                 .to_kind(pass.kind)
@@ -814,6 +825,26 @@ impl Model {
         match &self.net {
             Net::Bigram(m) => m.forward(idx),
             Net::Gpt(m) => m.forward(idx, &mut self.pass(train, None, None)),
+        }
+    }
+
+    /// The logits of [`Model::forward`] and the final hidden states `[B, T, C]` they were computed from, in
+    /// one pass: the reward model and PPO's value head read the hidden states. The bigram has none.
+    pub fn forward_with_hidden(&self, idx: &Tensor, train: bool) -> Result<(Tensor, Tensor)> {
+        let Net::Gpt(m) = &self.net else {
+            bail!("the bigram has no hidden states: reward and value heads need a GPT");
+        };
+        let mut pass = self.pass(train, None, None);
+        let hidden = m.hidden(idx, &mut pass);
+        let logits = m.logits(&hidden, &pass);
+        Ok((logits, hidden))
+    }
+
+    /// The width of the hidden states (`n_embd`; the bigram's is its vocabulary).
+    pub fn hidden_size(&self) -> usize {
+        match &self.config {
+            ModelConfig::Bigram { vocab_size } => *vocab_size,
+            ModelConfig::Gpt(c) => c.n_embd,
         }
     }
 

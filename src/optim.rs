@@ -98,7 +98,12 @@ pub struct AdamW {
 impl AdamW {
     /// An optimizer over every trainable parameter of `model`, in name order.
     pub fn new(model: &Model, cfg: &TrainConfig) -> Self {
-        let params = named_params(model);
+        Self::over(named_params(model), cfg)
+    }
+
+    /// An optimizer over the named tensors `params` (a model and a head beside it, say), with `cfg`'s betas
+    /// and weight decay.
+    pub fn over(params: Vec<(String, Tensor)>, cfg: &TrainConfig) -> Self {
         let zeros = |p: &(String, Tensor)| p.1.zeros_like();
         AdamW {
             m: params.iter().map(zeros).collect(),

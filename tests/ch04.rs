@@ -678,7 +678,9 @@ fn instructions_ask_every_fact_in_every_phrasing_with_the_key_in_the_answer() {
                 assert!(n.iter().all(|v| (10..100).contains(v)));
                 assert_eq!(e.key, (n[0] + n[1]).to_string());
             }
-            Task::Unknown => panic!("no unknown people in instructions"),
+            Task::Unknown | Task::Forbidden => {
+                panic!("no unknown people or forbidden requests in instructions")
+            }
         }
     }
     // the two phrasings ask the same fact in other words, with the same answer

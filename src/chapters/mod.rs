@@ -5,6 +5,7 @@ pub mod ch01;
 pub mod ch02;
 pub mod ch03;
 pub mod ch04;
+pub mod ch05;
 
 use crate::device::{self, DeviceChoice};
 use anyhow::{Context, Result, bail};
@@ -126,6 +127,27 @@ impl Chapter for Ch04 {
     }
 }
 
+/// Chapter 5: learning from feedback (RLHF).
+pub struct Ch05;
+
+impl Chapter for Ch05 {
+    type Config = ch05::Ch05Config;
+    type Output = ch05::Ch05Result;
+    const CONFIG_PATH: &'static str = "chapters/05-rlhf/config.json";
+    fn run(config: &Self::Config) -> Result<Self::Output> {
+        ch05::run(config)
+    }
+    fn report(_config: &Self::Config, output: &Self::Output) -> String {
+        ch05::report(output)
+    }
+    fn device(config: &mut Self::Config) -> &mut DeviceChoice {
+        &mut config.device
+    }
+    fn run_dir(output: &Self::Output) -> &Path {
+        &output.run_dir
+    }
+}
+
 /// Where a chapter's config comes from: a JSON file, a named preset, or the built-in default.
 #[derive(Clone, Debug)]
 pub enum ConfigSource {
@@ -164,7 +186,8 @@ pub fn run_chapter_number(
         2 => run_chapter::<Ch02>(source, device),
         3 => run_chapter::<Ch03>(source, device),
         4 => run_chapter::<Ch04>(source, device),
-        n => bail!("chapter {n} is not written yet; available: 1, 2, 3, 4"),
+        5 => run_chapter::<Ch05>(source, device),
+        n => bail!("chapter {n} is not written yet; available: 1, 2, 3, 4, 5"),
     }
 }
 

@@ -11,6 +11,10 @@
 //! * [`group_advantages`]: GRPO's advantage, a reward compared with its group's mean, no value model;
 //! * [`dpo_loss`]: DPO, which learns from the same pairs with no reward model and no sampling loop.
 
+pub mod dpo;
+pub mod ppo;
+pub mod rollout;
+
 use tch::{Kind, Tensor};
 
 // ANCHOR: bradley_terry
