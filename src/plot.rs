@@ -225,7 +225,9 @@ where
 
 /// An axis tick: whole numbers without decimals (`200`, not `200.0`), others with up to three decimals.
 fn tick(v: &f64) -> String {
-    if v.fract().abs() < 1e-9 && v.abs() < 1e15 {
+    if v.abs() < 1e-9 {
+        "0".into() // not "-0" for a tick a rounding error below zero
+    } else if v.fract().abs() < 1e-9 && v.abs() < 1e15 {
         format!("{v:.0}")
     } else {
         let s = format!("{v:.3}");
@@ -252,7 +254,7 @@ pub fn bar_chart(
         .flat_map(|(_, v)| v.iter().copied())
         .fold(0.0, f64::max)
         .max(1e-9)
-        * 1.1;
+        * (1.1 + 0.1 * series.len() as f64); // headroom: the legend sits above the bars
     let n = categories.len();
     let label = |x: &f64| {
         let i = x.round();

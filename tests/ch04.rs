@@ -4,13 +4,16 @@
 
 mod common;
 
-use common::{TempDir, error_line, quiet, seeded_model, tiny_data, torch_lock};
+use common::{
+    TempDir, chat_tokenizer, error_line, gpt64, quiet, seeded_model, small_world, tiny_data,
+    torch_lock,
+};
 use jielong::Tokenizer;
 use jielong::chapters::ch03::{self, Ch03Config};
 use jielong::chapters::ch04::{self, Ch04Config};
 use jielong::checkpoint;
 use jielong::data::instruct::{self, Example, InstructConfig, PHRASINGS, Task};
-use jielong::data::world::{Relation, World, WorldConfig};
+use jielong::data::world::{Relation, World};
 use jielong::data::{Batches, IGNORE, Part, Split};
 use jielong::device::DeviceChoice;
 use jielong::generate::SamplingConfig;
@@ -28,37 +31,6 @@ use tch::{Device, Kind, Tensor};
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
     (a - b).abs().max().double_value(&[])
-}
-
-/// The 12-person world of chapter 3's tests.
-fn small_world() -> World {
-    World::generate(&WorldConfig {
-        seed: 5,
-        n_people: 12,
-        diversity: 2,
-        docs_per_person: 4,
-        render_seed: None,
-    })
-    .unwrap()
-}
-
-/// A BPE vocabulary of 320 tokens learned from the small world: it has the chat template's special tokens.
-fn chat_tokenizer(world: &World) -> Tokenizer {
-    Tokenizer::bpe(&world.corpus(), 320).unwrap()
-}
-
-/// A GPT that reads 64 tokens: the longest fact conversation of the small world is 56 of these BPE tokens.
-fn gpt64(vocab_size: usize, n_layer: usize, n_embd: usize) -> ModelConfig {
-    ModelConfig::Gpt(GptConfig {
-        vocab_size,
-        block_size: 64,
-        n_layer,
-        n_head: 4,
-        n_embd,
-        dropout: 0.0,
-        tie_weights: true,
-        position: Position::Rope,
-    })
 }
 
 /// Fine-tuning settings: constant rate, evaluation at the end only.

@@ -4,7 +4,10 @@
 
 mod common;
 
-use common::{TempDir, error_line, quiet, seeded_model, torch_lock};
+use common::{
+    TempDir, chat_tokenizer, error_line, gpt64, jielong, quiet, seeded_model, small_world,
+    small_world_config, torch_lock,
+};
 use jielong::Tokenizer;
 use jielong::chapters::ch03::Ch03Config;
 use jielong::chapters::ch04::Ch04Config;
@@ -17,10 +20,10 @@ use jielong::data::feedback::{
 use jielong::data::instruct::{
     self, DECLINE, DONT_KNOW, Example, FORBIDDEN_KINDS, InstructConfig, Task,
 };
-use jielong::data::world::{Relation, World, WorldConfig};
+use jielong::data::world::{Relation, World};
 use jielong::device::DeviceChoice;
 use jielong::generate::{self, SamplingConfig};
-use jielong::model::{GptConfig, LoraConfig, Model, ModelConfig, Position};
+use jielong::model::{GptConfig, LoraConfig, Model, ModelConfig};
 use jielong::progress::ProgressMode;
 use jielong::reward::{self, EncodedPairs, RewardConfig, RewardModel};
 use jielong::rl::dpo::{self, DpoConfig};
@@ -32,45 +35,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
 use tch::{Device, Kind, Tensor};
 
 // ---------------------------------------------------------------- the tiny world and model
-
-/// The 12-person world of chapters 3 and 4's tests.
-fn world_config() -> WorldConfig {
-    WorldConfig {
-        seed: 5,
-        n_people: 12,
-        diversity: 2,
-        docs_per_person: 4,
-        render_seed: None,
-    }
-}
-
-fn small_world() -> World {
-    World::generate(&world_config()).unwrap()
-}
-
-/// A BPE vocabulary of 320 tokens learned from the small world: it has the chat template's special tokens.
-fn chat_tokenizer(world: &World) -> Tokenizer {
-    Tokenizer::bpe(&world.corpus(), 320).unwrap()
-}
-
-/// A GPT that reads 64 tokens: a prompt and an answer of up to 24 tokens fit.
-fn gpt64(vocab_size: usize, n_layer: usize, n_embd: usize) -> ModelConfig {
-    ModelConfig::Gpt(GptConfig {
-        vocab_size,
-        block_size: 64,
-        n_layer,
-        n_head: 4,
-        n_embd,
-        dropout: 0.0,
-        tie_weights: true,
-        position: Position::Rope,
-    })
-}
 
 /// Names of nobody in the small world, in three distinct sets: fine-tuning's, the preference pairs' and
 /// the held-out prompts'.
@@ -493,7 +461,7 @@ fn prompt_config(seed: u64) -> Ch05Config {
         },
         ..Ch05Config::default()
     };
-    cfg.sft.pretrain.world = world_config();
+    cfg.sft.pretrain.world = small_world_config();
     cfg
 }
 
@@ -1483,14 +1451,6 @@ fn the_config_file_is_the_default_and_bad_configs_are_refused() {
         let message = bad.validate().unwrap_err().to_string();
         assert!(message.contains(&named), "{message}");
     }
-}
-
-fn jielong(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jielong"))
-        .args(args)
-        .env("OMP_NUM_THREADS", "1")
-        .output()
-        .expect("the jielong binary runs")
 }
 
 #[test]

@@ -3,22 +3,14 @@
 
 mod common;
 
-use common::{TempDir, error_line, quiet, seeded_model, tiny_corpus, torch_lock};
+use common::{TempDir, error_line, jielong, quiet, seeded_model, tiny_corpus, torch_lock};
 use jielong::checkpoint;
 use jielong::model::{GptConfig, ModelConfig};
 use jielong::train::{self, TrainConfig, TrainOptions};
 use jielong::{Tokenizer, data::Split};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn jielong(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jielong"))
-        .args(args)
-        .env("OMP_NUM_THREADS", "1")
-        .output()
-        .expect("the jielong binary runs")
-}
+use std::process::Output;
 
 fn assert_fails_naming(out: &Output, parts: &[&str]) {
     let line = error_line(out);

@@ -295,17 +295,6 @@ pub fn demonstrate(
 }
 // ANCHOR_END: demonstrate
 
-/// Everything the feedback step produced.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Feedback {
-    /// Pairs from the training prompts.
-    pub train: Vec<Preference>,
-    /// Pairs from the held-out prompts (the reward model and DPO are measured on them).
-    pub val: Vec<Preference>,
-    /// Fraction of sampled answers (training prompts) the rule calls good.
-    pub sampled_good: f64,
-}
-
 // ANCHOR: collect_feedback
 /// For each prompt: sample `answers_per_prompt` answers from the fine-tuned model, add the labeller's
 /// written answers if the config says so, and let the rule rank every pair.
@@ -757,6 +746,13 @@ fn write_figures(
     .save(&run.file("ppo_reward.svg"))?;
     policy_figure(
         policies,
+        |r| r.rule,
+        "Labeller's rule score of the sampled answers",
+        "rule score",
+    )?
+    .save(&run.file("ppo_rule.svg"))?;
+    policy_figure(
+        policies,
         |r| r.kl,
         "KL to the fine-tuned model",
         "nats per answer",
@@ -934,7 +930,7 @@ pub fn report(r: &Ch05Result) -> String {
     );
     let _ = writeln!(
         md,
-        "## Policy optimization\n\n![reward](ppo_reward.svg)\n\n![KL](ppo_kl.svg)\n\n![length](ppo_length.svg)\n\n![over-optimization](overoptimization.svg)\n\n![DPO](dpo.svg)\n"
+        "## Policy optimization\n\n![reward](ppo_reward.svg)\n\n![rule](ppo_rule.svg)\n\n![KL](ppo_kl.svg)\n\n![length](ppo_length.svg)\n\n![over-optimization](overoptimization.svg)\n\n![DPO](dpo.svg)\n"
     );
     let _ = writeln!(md, "## Held-out prompts\n\n![scores](scores.svg)\n");
     let _ = writeln!(

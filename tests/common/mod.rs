@@ -6,13 +6,13 @@
 use jielong::Tokenizer;
 use jielong::chapters::ch03::Ch03Config;
 use jielong::data::Split;
-use jielong::data::world::{WorldConfig, world_corpus};
+use jielong::data::world::{World, WorldConfig, world_corpus};
 use jielong::device::DeviceChoice;
 use jielong::model::{GptConfig, Model, ModelConfig, Position};
 use jielong::progress::ProgressMode;
 use jielong::train::{self, Schedule, TrainConfig, TrainOptions, TrainReport};
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use tch::Device;
@@ -207,4 +207,49 @@ pub fn error_line(out: &Output) -> String {
     );
     assert_eq!(stdout, "", "nothing else is printed before the error");
     stderr.trim_end().to_string()
+}
+
+/// The 12-person world of chapters 3 to 5's tests: 4 documents per person, 2 paraphrases per fact.
+pub fn small_world_config() -> WorldConfig {
+    WorldConfig {
+        seed: 5,
+        n_people: 12,
+        diversity: 2,
+        docs_per_person: 4,
+        render_seed: None,
+    }
+}
+
+/// The world of [`small_world_config`].
+pub fn small_world() -> World {
+    World::generate(&small_world_config()).unwrap()
+}
+
+/// A BPE vocabulary of 320 tokens learned from the small world: it has the chat template's special tokens.
+pub fn chat_tokenizer(world: &World) -> Tokenizer {
+    Tokenizer::bpe(&world.corpus(), 320).unwrap()
+}
+
+/// A GPT that reads 64 tokens: the longest fact conversation of the small world (56 of these BPE tokens), and
+/// a prompt with an answer of up to 24 tokens, fit.
+pub fn gpt64(vocab_size: usize, n_layer: usize, n_embd: usize) -> ModelConfig {
+    ModelConfig::Gpt(GptConfig {
+        vocab_size,
+        block_size: 64,
+        n_layer,
+        n_head: 4,
+        n_embd,
+        dropout: 0.0,
+        tie_weights: true,
+        position: Position::Rope,
+    })
+}
+
+/// Run the `jielong` binary with `args` on one thread.
+pub fn jielong(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jielong"))
+        .args(args)
+        .env("OMP_NUM_THREADS", "1")
+        .output()
+        .expect("the jielong binary runs")
 }
