@@ -3,6 +3,10 @@
 //! A loss says how well a model predicts text on average; these measures ask sharper questions. Does it know
 //! that Ada was born in Toko? [`cloze_accuracy`] asks it to choose the right city among several, by which
 //! continuation it finds most likely: a multiple-choice test with a known chance level.
+//!
+//! Chapter 6 asks how a score's shape depends on the scorer: [`exact_match`] gives all or nothing,
+//! [`char_accuracy`] and [`edit_similarity`] give partial credit, and [`fit_power_law`] fits the straight line
+//! of a scaling curve on log–log axes.
 
 use crate::data::world::{Relation, World};
 use crate::model::Model;
@@ -194,3 +198,86 @@ pub fn cloze_recall(
     Ok(right as f64 / facts.len().max(1) as f64)
 }
 // ANCHOR_END: cloze_recall
+
+// ANCHOR: mirage_scores
+/// Exact match: 1 if the answer is the target, character for character (ends trimmed), else 0. All or
+/// nothing: a five-digit sum with one digit wrong scores as badly as nonsense.
+pub fn exact_match(answer: &str, target: &str) -> f64 {
+    f64::from(u8::from(answer.trim() == target.trim()))
+}
+
+/// Per-character accuracy: the fraction of the target's characters that the answer has at the same
+/// position. Partial credit: one wrong digit of five scores 0.8.
+pub fn char_accuracy(answer: &str, target: &str) -> f64 {
+    let target: Vec<char> = target.trim().chars().collect();
+    if target.is_empty() {
+        return exact_match(answer, "");
+    }
+    let right = (answer.trim().chars().zip(&target))
+        .filter(|(a, t)| a == *t)
+        .count();
+    right as f64 / target.len() as f64
+}
+
+/// Edit similarity: `1 − d / max(|answer|, |target|)` with `d` the Levenshtein distance (insertions,
+/// deletions and substitutions of characters). Partial credit that forgives a missing or extra character.
+pub fn edit_similarity(answer: &str, target: &str) -> f64 {
+    let (a, t) = (answer.trim(), target.trim());
+    let longest = a.chars().count().max(t.chars().count());
+    if longest == 0 {
+        return 1.0;
+    }
+    1.0 - strsim::levenshtein(a, t) as f64 / longest as f64
+}
+// ANCHOR_END: mirage_scores
+
+/// A power law `y = a · xᵏ`, fitted to points by least squares on `log y = log a + k log x`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PowerLaw {
+    /// The scale `a`.
+    pub a: f64,
+    /// The exponent `k` (negative: `y` falls as `x` grows).
+    pub k: f64,
+    /// R² of the fit in log–log space (1 = the points lie on the line).
+    pub r2: f64,
+}
+
+impl PowerLaw {
+    /// `a · xᵏ`.
+    pub fn at(&self, x: f64) -> f64 {
+        self.a * x.powf(self.k)
+    }
+}
+
+// ANCHOR: fit_power_law
+/// Fit `y = a · xᵏ` to points with positive coordinates (others are left out): a straight line through
+/// `(log x, log y)`. `None` with fewer than two usable points or all `x` equal.
+pub fn fit_power_law(points: &[(f64, f64)]) -> Option<PowerLaw> {
+    let logs: Vec<(f64, f64)> = (points.iter())
+        .filter(|(x, y)| *x > 0.0 && *y > 0.0)
+        .map(|(x, y)| (x.ln(), y.ln()))
+        .collect();
+    let n = logs.len() as f64;
+    let (mx, my) = (
+        logs.iter().map(|p| p.0).sum::<f64>() / n,
+        logs.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxx: f64 = logs.iter().map(|(x, _)| (x - mx).powi(2)).sum();
+    let sxy: f64 = logs.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
+    let syy: f64 = logs.iter().map(|(_, y)| (y - my).powi(2)).sum();
+    if logs.len() < 2 || sxx < 1e-12 {
+        return None;
+    }
+    let k = sxy / sxx;
+    let r2 = if syy < 1e-12 {
+        1.0
+    } else {
+        (sxy * sxy) / (sxx * syy)
+    };
+    Some(PowerLaw {
+        a: (my - k * mx).exp(),
+        k,
+        r2,
+    })
+}
+// ANCHOR_END: fit_power_law

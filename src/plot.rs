@@ -75,7 +75,8 @@ impl Figure {
         crate::run::write_atomic(path, self.svg.as_bytes())
     }
 
-    /// Show the chart inline in a Jupyter notebook running the evcxr kernel.
+    /// Show the chart inline in a Jupyter notebook running the evcxr kernel. evcxr keeps only a cell's last
+    /// display, so show one figure per cell.
     pub fn evcxr_display(&self) {
         println!(
             "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT",

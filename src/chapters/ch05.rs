@@ -255,6 +255,20 @@ fn n_minus(v: &[usize], k: usize) -> usize {
     v.len().saturating_sub(k)
 }
 
+/// Where [`demonstrate`] writes its model: `<runs_dir>/<run_name>/sft-demos/model.safetensors`, the start
+/// and the reference of every policy.
+pub fn demonstrations_checkpoint_path(cfg: &Ch05Config) -> PathBuf {
+    cfg.runs_dir
+        .join(&cfg.run_name)
+        .join("sft-demos")
+        .join("model.safetensors")
+}
+
+/// The seed of the held-out prompts' feedback: another stream than the training prompts'.
+pub fn held_out_feedback_seed(cfg: &Ch05Config) -> u64 {
+    cfg.seed ^ 0xe7a1
+}
+
 // ANCHOR: demonstrate
 /// Fine-tune chapter 4's model a little further on its own instructions plus the labellers'
 /// demonstrations, into `<run>/sft-demos/`. Chapter 4's model has never seen an answer that declines, and
@@ -544,7 +558,7 @@ pub fn run(cfg: &Ch05Config) -> Result<Ch05Result> {
 
     let t = Instant::now();
     let (sft_model, tokenizer, _) = demonstrate(cfg, &run, &ch04_path, &prompts, device)?;
-    let sft_path = run.path.join("sft-demos").join("model.safetensors");
+    let sft_path = demonstrations_checkpoint_path(cfg);
     let load = || checkpoint::load_model(&sft_path, device);
     stage("demonstrations", t);
 
@@ -563,7 +577,7 @@ pub fn run(cfg: &Ch05Config) -> Result<Ch05Result> {
         &sft_model,
         &tokenizer,
         &prompts.eval,
-        cfg.seed ^ 0xe7a1,
+        held_out_feedback_seed(cfg),
     )?;
     stage("feedback", t);
 

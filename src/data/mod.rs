@@ -4,6 +4,7 @@
 //! biographies, deterministically from a seed. Real text comes from a UTF-8 file of your own, or from the 300
 //! Tang poems of Debian's `fortunes-zh` package.
 
+pub mod arithmetic;
 pub mod feedback;
 pub mod instruct;
 pub mod world;

@@ -39,6 +39,9 @@ impl Default for DpoConfig {
         DpoConfig {
             steps: 200,
             batch_size: 32,
+            // measured on chapter 5's held-out prompts (rule score; the demonstration model scored 0.044):
+            // β 0.5, lr 2e-5 → 0.128; β 0.3, lr 1e-5 → 0.076; β 0.1, lr 5e-5 → −0.364, with broken answers
+            // such as "Rehi." (to "Where does Rebi Gunuk live?")
             lr: 2e-5,
             beta: 0.5,
             eval_every: 20,
@@ -50,7 +53,7 @@ impl Default for DpoConfig {
 impl DpoConfig {
     /// Refuse settings that cannot train.
     pub fn validate(&self) -> Result<()> {
-        if self.batch_size == 0 || !(self.beta > 0.0) {
+        if self.batch_size == 0 || self.beta.is_nan() || self.beta <= 0.0 {
             bail!("dpo config: batch_size must be at least 1 and beta positive");
         }
         Ok(())
