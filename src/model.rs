@@ -80,20 +80,25 @@ pub struct GptConfig {
     pub tie_weights: bool,
     /// Learned absolute positions or rotary embeddings.
     pub position: Position,
+    /// Blocks of attention alone, without the MLP (and its LayerNorm): the smallest model in which induction
+    /// heads appear (Olsson et al., 2022). Off for every ordinary GPT.
+    pub attention_only: bool,
 }
 
 impl GptConfig {
     /// Parameters that take part in a matrix product per token: the blocks' weight matrices (`12 d²` per
-    /// block: Q, K, V and output `4d²`, MLP `8d²`) and the output head (`V d`). Embedding lookups, biases and
-    /// norms cost next to nothing and are left out.
+    /// block: Q, K, V and output `4d²`, MLP `8d²`; `4d²` without the MLP) and the output head (`V d`).
+    /// Embedding lookups, biases and norms cost next to nothing and are left out.
     pub fn matmul_params(&self) -> f64 {
         let d = self.n_embd as f64;
-        self.n_layer as f64 * 12.0 * d * d + self.vocab_size as f64 * d
+        let per_block = if self.attention_only { 4.0 } else { 12.0 };
+        self.n_layer as f64 * per_block * d * d + self.vocab_size as f64 * d
     }
 
     /// Trainable parameters of a model of this shape, counted from the formula (a model need not be built):
     /// token embeddings `V d`, learned positions `block d`, per block `12 d² + 13 d` (four weight matrices,
-    /// their biases, two LayerNorms), the final LayerNorm `2 d`, and an untied head `V d`.
+    /// their biases, two LayerNorms; `4 d² + 6 d` attention-only), the final LayerNorm `2 d`, and an untied
+    /// head `V d`.
     pub fn param_count(&self) -> usize {
         let (v, d) = (self.vocab_size, self.n_embd);
         let positions = if self.position == Position::Learned {
@@ -102,7 +107,12 @@ impl GptConfig {
             0
         };
         let head = if self.tie_weights { 0 } else { v * d };
-        v * d + positions + self.n_layer * (12 * d * d + 13 * d) + 2 * d + head
+        let block = if self.attention_only {
+            4 * d * d + 6 * d
+        } else {
+            12 * d * d + 13 * d
+        };
+        v * d + positions + self.n_layer * block + 2 * d + head
     }
 
     // ANCHOR: flops_per_token
@@ -127,6 +137,7 @@ impl Default for GptConfig {
             dropout: 0.0,
             tie_weights: true,
             position: Position::Learned,
+            attention_only: false,
         }
     }
 }
@@ -226,9 +237,11 @@ fn linear(p: nn::Path, d_in: usize, d_out: usize, std: f64) -> nn::Linear {
 }
 
 /// GPT-2's initial scale of the projections that write into the residual stream, `0.02 / √(2 · n_layer)`:
-/// each block adds two such outputs, and the smaller scale keeps the stream's variance from growing with depth.
+/// each block adds two such outputs (one without the MLP), and the smaller scale keeps the stream's variance
+/// from growing with depth.
 fn residual_std(c: &GptConfig) -> f64 {
-    0.02 / (2.0 * c.n_layer as f64).sqrt()
+    let writes_per_block = if c.attention_only { 1.0 } else { 2.0 };
+    0.02 / (writes_per_block * c.n_layer as f64).sqrt()
 }
 
 fn embedding(p: nn::Path, n: usize, dim: usize) -> nn::Embedding {
@@ -557,13 +570,13 @@ impl Mlp {
 // ANCHOR_END: mlp
 
 // ANCHOR: block
-/// One Transformer block, pre-LayerNorm: `x + attn(ln1(x))`, then `x + mlp(ln2(x))`.
+/// One Transformer block, pre-LayerNorm: `x + attn(ln1(x))`, then `x + mlp(ln2(x))` (the second step is
+/// left out in an attention-only model).
 #[derive(Debug)]
 pub struct Block {
     ln1: nn::LayerNorm,
     attn: CausalSelfAttention,
-    ln2: nn::LayerNorm,
-    mlp: Mlp,
+    ln2_mlp: Option<(nn::LayerNorm, Mlp)>,
 }
 
 impl Block {
@@ -572,14 +585,16 @@ impl Block {
         Block {
             ln1: ln("ln1"),
             attn: CausalSelfAttention::new(&(p / "attn"), c),
-            ln2: ln("ln2"),
-            mlp: Mlp::new(&(p / "mlp"), c),
+            ln2_mlp: (!c.attention_only).then(|| (ln("ln2"), Mlp::new(&(p / "mlp"), c))),
         }
     }
 
     fn forward(&self, x: &Tensor, layer: usize, pass: &mut Pass) -> Tensor {
         let x = x + self.attn.forward(&self.ln1.forward(x), layer, pass);
-        &x + self.mlp.forward(&self.ln2.forward(&x), pass)
+        match &self.ln2_mlp {
+            Some((ln2, mlp)) => &x + mlp.forward(&ln2.forward(&x), pass),
+            None => x,
+        }
     }
 }
 // ANCHOR_END: block

@@ -29,6 +29,7 @@ fn gpt(vocab_size: usize, position: Position) -> ModelConfig {
         dropout: 0.0,
         tie_weights: true,
         position,
+        attention_only: false,
     })
 }
 
@@ -172,6 +173,7 @@ fn rope_models_have_no_position_table_and_count_parameters_by_formula() {
             dropout: 0.0,
             tie_weights,
             position,
+            attention_only: false,
         };
         let model = seeded_model(&ModelConfig::Gpt(config.clone()), 0);
         assert_eq!(model.num_params() as usize, config.param_count());

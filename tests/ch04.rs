@@ -470,6 +470,7 @@ fn lora_trains_only_the_adapters_and_merges_into_the_same_function() {
         dropout: 0.0,
         tie_weights: true,
         position: Position::Rope,
+        attention_only: false,
     });
     let mut model = seeded_model(&config, 1);
     let names = |m: &Model| m.vs.variables().into_keys().collect::<BTreeSet<String>>();

@@ -18,6 +18,18 @@ fn gpt(n_layer: usize, dropout: f64) -> ModelConfig {
         dropout,
         tie_weights: false,
         position: Position::Learned,
+        attention_only: false,
+    })
+}
+
+/// The same GPT with attention alone in its blocks.
+fn attention_only(n_layer: usize) -> ModelConfig {
+    let ModelConfig::Gpt(c) = gpt(n_layer, 0.0) else {
+        unreachable!("gpt() builds a GPT")
+    };
+    ModelConfig::Gpt(GptConfig {
+        attention_only: true,
+        ..c
     })
 }
 
@@ -57,25 +69,59 @@ fn forward_maps_ids_to_one_score_per_token_per_position() {
 #[test]
 fn gpt_is_causal_later_tokens_never_change_earlier_logits() {
     let _torch = torch_lock();
-    let model = seeded_model(&gpt(2, 0.0), 3);
+    for config in [gpt(2, 0.0), attention_only(2)] {
+        // Measured: 0 (bit-identical) on CPU, with and without the MLP.
+        let worst = earliest_change(&seeded_model(&config, 3));
+        assert!(
+            worst <= 1e-6,
+            "a later token changed an earlier position's logits by {worst}"
+        );
+    }
+}
+
+/// The largest change of any position's logits when a later token is edited.
+fn earliest_change(model: &Model) -> f32 {
     let ids = some_ids(16);
-    let before = logits(&model, &ids);
+    let before = logits(model, &ids);
     let mut worst = 0.0f32;
     for changed in 1..ids.len() {
         let mut edited = ids.clone();
         edited[changed] = (edited[changed] + 5) % VOCAB as i64;
-        let after = logits(&model, &edited);
+        let after = logits(model, &edited);
         for t in 0..changed {
             worst = worst.max(max_abs_diff(&before[t], &after[t]));
         }
         // The edit is visible from its own position on, so the comparison above can fail.
         assert!(max_abs_diff(&before[changed], &after[changed]) > 1e-4);
     }
-    // Measured: 0 (bit-identical) on CPU.
+    worst
+}
+
+#[test]
+fn an_attention_only_gpt_has_no_mlp_and_counts_its_parameters() {
+    let _torch = torch_lock();
+    let model = seeded_model(&attention_only(2), 0);
+    let mut names: Vec<String> = model.vs.variables().into_keys().collect();
+    names.sort();
     assert!(
-        worst <= 1e-6,
-        "a later token changed an earlier position's logits by {worst}"
+        names
+            .iter()
+            .all(|n| !n.contains("mlp") && !n.contains("ln2")),
+        "{names:?}"
     );
+    assert!(names.contains(&"blocks.1.attn.qkv.weight".to_string()));
+    let ModelConfig::Gpt(c) = model.config() else {
+        unreachable!("a GPT")
+    };
+    // tok_emb 23·32 + pos_emb 16·32 + 2 × (qkv 32·96+96 + proj 32·32+32 + ln1 64) + ln_f 64 + head 23·32
+    assert_eq!(
+        model.num_params(),
+        736 + 512 + 2 * (3168 + 1056 + 64) + 64 + 736
+    );
+    assert_eq!(model.num_params() as usize, c.param_count());
+    assert_eq!(c.matmul_params(), (2 * 4 * 32 * 32 + 23 * 32) as f64);
+    let idx = Tensor::from_slice(&some_ids(16)).unsqueeze(0);
+    assert_eq!(model.forward(&idx, false).size(), [1, 16, VOCAB as i64]);
 }
 
 #[test]
@@ -253,6 +299,7 @@ fn model_configs_read_from_json_with_defaults_and_reject_unknown_fields() {
         (c.n_layer, c.n_embd, c.n_head, c.block_size),
         (1, 32, 4, 64)
     );
+    assert!(!c.attention_only, "an ordinary GPT unless asked");
     let bigram: ModelConfig = serde_json::from_str(r#"{"kind": "bigram"}"#).unwrap();
     assert_eq!(
         bigram.with_vocab_size(9),

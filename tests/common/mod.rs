@@ -84,6 +84,7 @@ pub fn tiny_gpt(vocab_size: usize) -> ModelConfig {
         dropout: 0.0,
         tie_weights: true,
         position: Position::Learned,
+        attention_only: false,
     })
 }
 
@@ -242,6 +243,7 @@ pub fn gpt64(vocab_size: usize, n_layer: usize, n_embd: usize) -> ModelConfig {
         dropout: 0.0,
         tie_weights: true,
         position: Position::Rope,
+        attention_only: false,
     })
 }
 
