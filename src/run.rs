@@ -14,6 +14,7 @@
 
 use anyhow::{Context, Result};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -116,3 +117,48 @@ pub fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>>
         })
         .collect()
 }
+
+/// Where a [`cached`] result came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cache {
+    /// Read back: the directory held a result of exactly this config.
+    Hit,
+    /// Computed now (no result, another config's, or one that no longer reads).
+    Computed,
+}
+
+// ANCHOR: cached
+/// The result of `compute` for `config` in the run directory `<root>/<name>`, computed only when the
+/// directory does not already hold it: its `config.json` must equal `config` (compared as JSON) and its
+/// `result.json` must read back. A sweep over model sizes then trains only what is missing when run again,
+/// and a changed config is never answered with a stale result.
+///
+/// `config.json` is written before `compute` runs and `result.json` (atomically) after it succeeds, so an
+/// interrupted run leaves no result behind and is computed again next time.
+pub fn cached<C, R>(
+    root: &Path,
+    name: &str,
+    config: &C,
+    compute: impl FnOnce(&RunDir) -> Result<R>,
+) -> Result<(R, Cache)>
+where
+    C: Serialize,
+    R: Serialize + DeserializeOwned,
+{
+    let dir = RunDir::create(root, name)?;
+    let wanted = serde_json::to_value(config).context("cannot serialize the config")?;
+    let read_json = |file: &str| -> Option<serde_json::Value> {
+        serde_json::from_str(&std::fs::read_to_string(dir.file(file)).ok()?).ok()
+    };
+    if read_json("config.json").as_ref() == Some(&wanted)
+        && let Some(result) = read_json("result.json").and_then(|v| serde_json::from_value(v).ok())
+    {
+        return Ok((result, Cache::Hit));
+    }
+    let _ = std::fs::remove_file(dir.file("result.json")); // another config's, or unreadable
+    dir.write_json("config.json", &wanted)?;
+    let result = compute(&dir)?;
+    dir.write_json("result.json", &result)?;
+    Ok((result, Cache::Computed))
+}
+// ANCHOR_END: cached

@@ -1,5 +1,5 @@
-//! Checkpoints: exact round trips, refusal of another model's checkpoint, atomic writes, clear errors for
-//! damaged files.
+//! Checkpoints and run directories: exact round trips, refusal of another model's checkpoint, atomic writes,
+//! clear errors for damaged files, and results cached per config.
 
 mod common;
 
@@ -254,4 +254,47 @@ fn a_checkpoint_whose_tokenizer_outgrows_its_model_is_refused() {
     // A tokenizer the model can read in full is fine.
     checkpoint::save(&path, &model, &Tokenizer::char_level("abcd"), None).unwrap();
     checkpoint::load_model(&path, Device::Cpu).unwrap();
+}
+
+#[test]
+fn a_cached_result_is_computed_once_per_config_and_never_for_another() {
+    let dir = TempDir::new("cached");
+    let calls = &std::cell::Cell::new(0);
+    let square = |n: u32| {
+        move |_: &run::RunDir| -> anyhow::Result<u32> {
+            calls.set(calls.get() + 1);
+            Ok(n * n)
+        }
+    };
+    let first = run::cached(&dir.path, "size-3", &3u32, square(3)).unwrap();
+    assert_eq!(first, (9, run::Cache::Computed));
+    let again = run::cached(&dir.path, "size-3", &3u32, square(3)).unwrap();
+    assert_eq!(again, (9, run::Cache::Hit));
+    assert_eq!(calls.get(), 1, "the second call read the result back");
+    // another config in the same directory is computed, and replaces the old one
+    assert_eq!(
+        run::cached(&dir.path, "size-3", &4u32, square(4)).unwrap(),
+        (16, run::Cache::Computed)
+    );
+    assert_eq!(calls.get(), 2);
+    // a damaged result is computed again
+    std::fs::write(dir.join("size-3").join("result.json"), "{not json").unwrap();
+    assert_eq!(
+        run::cached(&dir.path, "size-3", &4u32, square(4)).unwrap(),
+        (16, run::Cache::Computed)
+    );
+    // a failed computation leaves no result behind, so the next call computes
+    let failed = run::cached(
+        &dir.path,
+        "size-5",
+        &5u32,
+        |_: &run::RunDir| -> anyhow::Result<u32> { anyhow::bail!("interrupted") },
+    );
+    assert!(failed.is_err());
+    assert!(!dir.join("size-5").join("result.json").exists());
+    assert_eq!(
+        run::cached(&dir.path, "size-5", &5u32, square(5)).unwrap(),
+        (25, run::Cache::Computed)
+    );
+    assert_eq!(calls.get(), 4);
 }
