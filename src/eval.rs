@@ -281,3 +281,88 @@ pub fn fit_power_law(points: &[(f64, f64)]) -> Option<PowerLaw> {
     })
 }
 // ANCHOR_END: fit_power_law
+
+/// A batch of `batch` random token sequences, each written twice: `[x₁ … xₙ, x₁ … xₙ]`, ids drawn uniformly
+/// from `ids`. Nothing in the first copy predicts its next token; in the second copy the first copy does, for
+/// a model that can look back and copy: the test of induction heads (Olsson et al., 2022).
+pub fn repeated_tokens(
+    batch: usize,
+    n: usize,
+    ids: std::ops::Range<i64>,
+    rng: &mut ChaCha8Rng,
+) -> Tensor {
+    periodic_tokens(batch, 2 * n, n..=n, ids, rng)
+}
+
+/// A batch of `batch` sequences of `len` tokens, each a random segment of its own length (drawn from
+/// `periods`) repeated until `len`. With the period varying from row to row, no position tells where the
+/// earlier occurrence is: only its content does, so a model trained on them must learn to copy by content.
+pub fn periodic_tokens(
+    batch: usize,
+    len: usize,
+    periods: std::ops::RangeInclusive<usize>,
+    ids: std::ops::Range<i64>,
+    rng: &mut ChaCha8Rng,
+) -> Tensor {
+    use rand::Rng;
+    let rows: Vec<i64> = (0..batch)
+        .flat_map(|_| {
+            let period = rng.random_range(periods.clone()).max(1);
+            let segment: Vec<i64> = (0..period).map(|_| rng.random_range(ids.clone())).collect();
+            segment.into_iter().cycle().take(len).collect::<Vec<_>>()
+        })
+        .collect();
+    Tensor::from_slice(&rows).view([batch as i64, len as i64])
+}
+
+// ANCHOR: induction
+/// How much each head of each layer behaves as an induction head on sequences repeated after `n` tokens: its
+/// mean attention, from every position `i` of the second copy, to position `i − n + 1`, the token that followed
+/// the current token's earlier occurrence (what to copy next). 1 for a perfect induction head, near 0 for a
+/// head that looks elsewhere. `maps` are [`Model::attention_maps`] of such sequences, each `[B, H, 2n, 2n]`;
+/// the result is indexed `[layer][head]`.
+pub fn induction_scores(maps: &[Tensor], n: usize) -> Vec<Vec<f64>> {
+    let n = n as i64;
+    maps.iter()
+        .map(|map| {
+            let (b, h) = (map.size()[0], map.size()[1]);
+            let dest = Tensor::arange_start(n, 2 * n, (Kind::Int64, map.device()));
+            let src = &dest - (n - 1);
+            // weights[b, h, i] = map[b, h, dest_i, src_i]
+            let rows = map.index_select(2, &dest); // [B, H, n, 2n]
+            let picked = rows
+                .gather(
+                    3,
+                    &src.view([1, 1, n, 1]).expand([b, h, n, 1], false),
+                    false,
+                )
+                .squeeze_dim(3); // [B, H, n]
+            let per_head = picked.mean_dim([0, 2].as_slice(), false, Kind::Double);
+            Vec::<f64>::try_from(per_head.to_device(tch::Device::Cpu)).expect("a 1-D tensor")
+        })
+        .collect()
+}
+// ANCHOR_END: induction
+
+/// The mean next-token loss (nats) over each copy of sequences repeated after `n` tokens (see
+/// [`repeated_tokens`]): `(first copy, second copy)`, predicting tokens `1 … n − 1` and `n + 1 … 2n − 1` (the
+/// second copy's first token, which nothing predicts, is left out). The drop from the first to the second is
+/// in-context learning in its plainest form: only the context tells the model the second copy.
+pub fn copy_losses(model: &Model, sequences: &Tensor, n: usize) -> (f64, f64) {
+    let n = n as i64;
+    let inputs = sequences.narrow(1, 0, 2 * n - 1);
+    let targets = sequences.narrow(1, 1, 2 * n - 1);
+    let logits = tch::no_grad(|| model.forward(&inputs, false));
+    let losses = logits
+        .log_softmax(-1, Kind::Float)
+        .gather(2, &targets.unsqueeze(-1), false)
+        .squeeze_dim(-1)
+        .neg(); // [B, 2n − 1]: position t predicts token t + 1
+    let mean = |from: i64, len: i64| {
+        losses
+            .narrow(1, from, len)
+            .mean(Kind::Double)
+            .double_value(&[])
+    };
+    (mean(0, n - 1), mean(n, n - 1))
+}
