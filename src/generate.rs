@@ -41,6 +41,20 @@ impl Default for SamplingConfig {
 }
 
 impl SamplingConfig {
+    /// Sampling from the model's own distribution at `temperature`, nothing cut off (no top-k, no top-p, no
+    /// stop strings): how RL draws answers to judge, where every answer the model might write must be
+    /// possible.
+    pub fn plain(temperature: f64, seed: u64, max_new_tokens: usize) -> Self {
+        SamplingConfig {
+            temperature,
+            top_k: 0,
+            top_p: 1.0,
+            seed,
+            max_new_tokens,
+            stop: Vec::new(),
+        }
+    }
+
     /// Reject settings that cannot mean anything.
     pub fn validate(&self) -> Result<()> {
         if !(self.temperature >= 0.0 && self.temperature.is_finite()) {

@@ -10,7 +10,7 @@ use crate::rl::bradley_terry_loss;
 use crate::rl::rollout::{Sequences, encode_answer};
 use crate::sft::{END, Encoded};
 use crate::tokenizer::Tokenizer;
-use crate::train::{Schedule, TrainConfig};
+use crate::train::TrainConfig;
 use anyhow::{Context, Result, bail};
 use rand::Rng;
 use rand::SeedableRng;
@@ -123,18 +123,6 @@ impl RewardConfig {
             bail!("reward config: batch_size must be at least 1");
         }
         Ok(())
-    }
-
-    /// The optimizer settings as a [`TrainConfig`] (schedule, betas, clipping).
-    pub fn optimizer(&self) -> TrainConfig {
-        TrainConfig {
-            steps: self.steps,
-            lr: self.lr,
-            schedule: Schedule::Cosine,
-            warmup_steps: (self.steps / 10).max(1),
-            weight_decay: 0.0,
-            ..TrainConfig::default()
-        }
     }
 }
 
@@ -268,7 +256,7 @@ pub fn train_reward_model(
         EncodedPairs::new(tokenizer, val)?,
     );
     let device = rm.trunk.device();
-    let opt_cfg = cfg.optimizer();
+    let opt_cfg = TrainConfig::cosine_without_decay(cfg.steps, cfg.lr);
     let mut optimizer = AdamW::over(rm.params(), &opt_cfg);
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let (_, initial_val_accuracy) = evaluate(rm, &val_pairs, cfg.batch_size)?;

@@ -200,6 +200,19 @@ impl TrainConfig {
     }
     // ANCHOR_END: lr_schedule
 
+    /// A cosine schedule over `steps` to a peak of `lr` after a 10 % warm-up, without weight decay: the
+    /// optimizer settings of the short runs on pairs (the reward model, DPO).
+    pub fn cosine_without_decay(steps: usize, lr: f64) -> Self {
+        TrainConfig {
+            steps,
+            lr,
+            schedule: Schedule::Cosine,
+            warmup_steps: (steps / 10).max(1),
+            weight_decay: 0.0,
+            ..TrainConfig::default()
+        }
+    }
+
     /// Training tokens per optimizer step: `grad_accum_steps × batch_size × block_size`.
     pub fn tokens_per_step(&self) -> usize {
         self.grad_accum_steps * self.batch_size * self.block_size

@@ -9,16 +9,14 @@ use common::{
     torch_lock,
 };
 use jielong::Tokenizer;
-use jielong::chapters::ch03::{self, Ch03Config};
+use jielong::chapters::ch03;
 use jielong::chapters::ch04::{self, Ch04Config};
 use jielong::checkpoint;
 use jielong::data::instruct::{self, Example, InstructConfig, PHRASINGS, Task};
 use jielong::data::world::{Relation, World};
 use jielong::data::{Batches, IGNORE, Part, Split};
-use jielong::device::DeviceChoice;
 use jielong::generate::SamplingConfig;
 use jielong::model::{GptConfig, LoraConfig, Model, ModelConfig, Position};
-use jielong::progress::ProgressMode;
 use jielong::sft::{self, CHAT_HELP, Chat, ChatCommand, END, Message, Role, SftData};
 use jielong::train::{self, Schedule, TrainConfig};
 use rand::SeedableRng;
@@ -926,52 +924,6 @@ fn the_chat_command_refuses_a_character_level_checkpoint_in_one_line() {
 
 // ---------------------------------------------------------------- the chapter
 
-fn tiny_chapter(runs_dir: &Path) -> Ch04Config {
-    let base = common::tiny_ch03(runs_dir);
-    // a context long enough for the longest conversation
-    let pretrain = Ch03Config {
-        gpt: GptConfig {
-            block_size: 80,
-            ..base.gpt.clone()
-        },
-        compare: false,
-        ..base
-    };
-    let defaults = Ch04Config::default();
-    Ch04Config {
-        runs_dir: runs_dir.to_path_buf(),
-        device: DeviceChoice::Cpu,
-        threads: 1,
-        progress: ProgressMode::Quiet,
-        sft_people: 4,
-        instruct: InstructConfig {
-            phrasings: 1,
-            summaries: true,
-            arithmetic: 4,
-            seed: 0,
-        },
-        sft_train: TrainConfig {
-            steps: 6,
-            batch_size: 4,
-            block_size: 80,
-            warmup_steps: 2,
-            eval_every: 3,
-            eval_batches: 1,
-            ..defaults.sft_train.clone()
-        },
-        lora: LoraConfig {
-            rank: 2,
-            alpha: 4.0,
-        },
-        eval_people: 2,
-        diversities: vec![1, pretrain.world.diversity],
-        unknown_people: 2,
-        max_answer_tokens: 6,
-        pretrain,
-        ..defaults
-    }
-}
-
 fn modified(path: &Path) -> std::time::SystemTime {
     std::fs::metadata(path).unwrap().modified().unwrap()
 }
@@ -980,7 +932,7 @@ fn modified(path: &Path) -> std::time::SystemTime {
 fn the_chapter_writes_its_charts_report_and_fine_tuned_checkpoint() {
     let _torch = torch_lock();
     let dir = TempDir::new("ch04-run");
-    let cfg = tiny_chapter(&dir.path);
+    let cfg = common::tiny_ch04(&dir.path);
     cfg.validate().unwrap();
     let result = ch04::run(&cfg).unwrap();
     let names = common::file_names(&result.run_dir);

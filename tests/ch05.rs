@@ -9,7 +9,6 @@ use common::{
     small_world_config, torch_lock,
 };
 use jielong::Tokenizer;
-use jielong::chapters::ch03::Ch03Config;
 use jielong::chapters::ch04::Ch04Config;
 use jielong::chapters::ch05::{self, Ch05Config, PromptCounts};
 use jielong::checkpoint;
@@ -23,7 +22,7 @@ use jielong::data::instruct::{
 use jielong::data::world::{Relation, World};
 use jielong::device::DeviceChoice;
 use jielong::generate::{self, SamplingConfig};
-use jielong::model::{GptConfig, LoraConfig, Model, ModelConfig};
+use jielong::model::{Model, ModelConfig};
 use jielong::progress::ProgressMode;
 use jielong::reward::{self, EncodedPairs, RewardConfig, RewardModel};
 use jielong::rl::dpo::{self, DpoConfig};
@@ -708,17 +707,6 @@ fn answer_log_probabilities_are_the_sum_of_next_token_log_probabilities() {
     assert_eq!(bigram.hidden_size(), 5);
 }
 
-fn sampling(temperature: f64, seed: u64, max_new_tokens: usize) -> SamplingConfig {
-    SamplingConfig {
-        temperature,
-        top_k: 0,
-        top_p: 1.0,
-        seed,
-        max_new_tokens,
-        stop: Vec::new(),
-    }
-}
-
 #[test]
 fn sampled_answers_are_seeded_end_at_end_and_are_greedy_at_temperature_zero() {
     let _torch = torch_lock();
@@ -735,7 +723,7 @@ fn sampled_answers_are_seeded_end_at_end_and_are_greedy_at_temperature_zero() {
     let max = 24;
     let (mut stopped, mut total) = (0, 0);
     for (q, question) in questions.iter().enumerate() {
-        let cfg = sampling(1.0, 7 + q as u64, max);
+        let cfg = SamplingConfig::plain(1.0, 7 + q as u64, max);
         let answers = rollout::sample_answers(&model, &tokenizer, question, 6, &cfg).unwrap();
         assert_eq!(answers.len(), 6);
         assert_eq!(
@@ -767,12 +755,22 @@ fn sampled_answers_are_seeded_end_at_end_and_are_greedy_at_temperature_zero() {
         }
         assert_eq!(one[0].ids, drawn, "{question}");
         // another seed, other answers
-        let other =
-            rollout::sample_answers(&model, &tokenizer, question, 6, &sampling(1.0, 99, max));
+        let other = rollout::sample_answers(
+            &model,
+            &tokenizer,
+            question,
+            6,
+            &SamplingConfig::plain(1.0, 99, max),
+        );
         assert_ne!(other.unwrap(), answers);
         // at temperature 0 all answers are the greedy answer
-        let greedy =
-            rollout::sample_answers(&model, &tokenizer, question, 4, &sampling(0.0, 1, max));
+        let greedy = rollout::sample_answers(
+            &model,
+            &tokenizer,
+            question,
+            4,
+            &SamplingConfig::plain(0.0, 1, max),
+        );
         let expected = rollout::greedy_answer(&model, &tokenizer, question, max).unwrap();
         let (text, ended) = sft::answer(&model, &tokenizer, question, max).unwrap();
         assert_eq!((expected.text.clone(), expected.stopped), (text, ended));
@@ -783,7 +781,13 @@ fn sampled_answers_are_seeded_end_at_end_and_are_greedy_at_temperature_zero() {
     // measured: 10 of 18 sampled answers end by themselves
     assert!(stopped >= 4 && stopped < total, "{stopped} of {total}");
     // a prompt and its answers must fit the block
-    let err = rollout::sample_answers(&model, &tokenizer, &questions[0], 2, &sampling(1.0, 0, 60));
+    let err = rollout::sample_answers(
+        &model,
+        &tokenizer,
+        &questions[0],
+        2,
+        &SamplingConfig::plain(1.0, 0, 60),
+    );
     let err = err.unwrap_err().to_string();
     assert!(err.contains("exceeds the block size 64"), "{err}");
 }
@@ -1456,46 +1460,34 @@ fn the_config_file_is_the_default_and_bad_configs_are_refused() {
 #[test]
 fn chapter_five_refuses_a_bad_config_in_one_line_before_any_work() {
     let dir = TempDir::new("ch05-cli");
-    let write = |name: &str, json: serde_json::Value| {
+    // `jielong chapter 5 --config FILE` with `json` in FILE: its one error line
+    let refusal = |name: &str, json: serde_json::Value| {
         let path = dir.join(name);
         std::fs::write(&path, json.to_string()).unwrap();
-        path
-    };
-    let runs = dir.join("runs");
-    let noisy = write(
-        "noisy.json",
-        serde_json::json!({"runs_dir": runs, "device": "cpu", "label_noise": 0.7}),
-    );
-    assert_eq!(
         error_line(&jielong(&[
             "chapter",
             "5",
             "--config",
-            noisy.to_str().unwrap()
-        ])),
+            path.to_str().unwrap(),
+        ]))
+    };
+    let runs = dir.join("runs");
+    assert_eq!(
+        refusal(
+            "noisy.json",
+            serde_json::json!({"runs_dir": runs, "device": "cpu", "label_noise": 0.7}),
+        ),
         "error: ch05 config: label_noise must be in [0, 0.5] (above it the labels mean the opposite), got 0.7"
     );
-    let crowded = write(
+    let line = refusal(
         "crowded.json",
         serde_json::json!({"runs_dir": runs, "device": "cpu", "train_prompts": {"facts": 190}}),
     );
-    let line = error_line(&jielong(&[
-        "chapter",
-        "5",
-        "--config",
-        crowded.to_str().unwrap(),
-    ]));
     assert!(
         line.contains("facts 190 + 48") && line.contains("n_people (200)"),
         "{line}"
     );
-    let typo = write("typo.json", serde_json::json!({"dpo": {"betas": 0.1}}));
-    let line = error_line(&jielong(&[
-        "chapter",
-        "5",
-        "--config",
-        typo.to_str().unwrap(),
-    ]));
+    let line = refusal("typo.json", serde_json::json!({"dpo": {"betas": 0.1}}));
     assert!(
         line.contains("is invalid") && line.contains("unknown field `betas`"),
         "{line}"
@@ -1504,49 +1496,14 @@ fn chapter_five_refuses_a_bad_config_in_one_line_before_any_work() {
 }
 
 fn tiny_chapter(runs_dir: &Path) -> Ch05Config {
-    let base = common::tiny_ch03(runs_dir);
-    // a context long enough for a conversation; the tiny chapter 3 world of 12 people
-    let pretrain = Ch03Config {
-        gpt: GptConfig {
-            block_size: 80,
-            ..base.gpt.clone()
-        },
-        compare: false,
-        ..base
-    };
-    let ch04 = Ch04Config::default();
-    let ch04_train = ch04.sft_train.clone();
+    let base = common::tiny_ch04(runs_dir);
     let sft = Ch04Config {
-        runs_dir: runs_dir.to_path_buf(),
-        device: DeviceChoice::Cpu,
-        threads: 1,
-        progress: ProgressMode::Quiet,
-        sft_people: 4,
         instruct: InstructConfig {
-            phrasings: 1,
             summaries: false,
-            arithmetic: 4,
-            seed: 0,
+            ..base.instruct.clone()
         },
-        sft_train: TrainConfig {
-            steps: 6,
-            batch_size: 4,
-            block_size: 80,
-            warmup_steps: 2,
-            eval_every: 3,
-            eval_batches: 1,
-            ..ch04.sft_train.clone()
-        },
-        lora: LoraConfig {
-            rank: 2,
-            alpha: 4.0,
-        },
-        eval_people: 2,
-        diversities: vec![pretrain.world.diversity],
-        unknown_people: 2,
-        max_answer_tokens: 6,
-        pretrain,
-        ..ch04
+        diversities: vec![base.pretrain.world.diversity],
+        ..base
     };
     let policy = |advantage| PolicyConfig {
         advantage,
@@ -1578,7 +1535,7 @@ fn tiny_chapter(runs_dir: &Path) -> Ch05Config {
             warmup_steps: 2,
             eval_every: 2,
             eval_batches: 1,
-            ..ch04_train
+            ..Ch04Config::default().sft_train
         },
         train_prompts: PromptCounts {
             facts: 4,

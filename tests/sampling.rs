@@ -196,17 +196,6 @@ fn greedy_by_hand(model: &Model, tokenizer: &Tokenizer, prompt: &str, n: usize) 
     (tokenizer.decode(&context[prompt_len..]), smallest_gap)
 }
 
-fn sampling(temperature: f64, seed: u64, max_new_tokens: usize) -> SamplingConfig {
-    SamplingConfig {
-        temperature,
-        top_k: 0,
-        top_p: 1.0,
-        seed,
-        max_new_tokens,
-        stop: vec![],
-    }
-}
-
 #[test]
 fn temperature_zero_and_near_zero_give_the_greedy_text() {
     let _torch = torch_lock();
@@ -220,11 +209,21 @@ fn temperature_zero_and_near_zero_give_the_greedy_text() {
         "the test needs a clear argmax at every step: gap {gap}"
     );
     for seed in [0, 1, 2] {
-        let text =
-            generate::generate(&model, &tokenizer, prompt, &sampling(0.0, seed, 60)).unwrap();
+        let text = generate::generate(
+            &model,
+            &tokenizer,
+            prompt,
+            &SamplingConfig::plain(0.0, seed, 60),
+        )
+        .unwrap();
         assert_eq!(text, greedy, "T = 0, seed {seed}");
-        let text =
-            generate::generate(&model, &tokenizer, prompt, &sampling(1e-3, seed, 60)).unwrap();
+        let text = generate::generate(
+            &model,
+            &tokenizer,
+            prompt,
+            &SamplingConfig::plain(1e-3, seed, 60),
+        )
+        .unwrap();
         assert_eq!(text, greedy, "T = 1e-3, seed {seed}");
     }
     let deterministic = SamplingConfig {
@@ -351,6 +350,12 @@ fn top_next_tokens_are_sorted_and_agree_with_softmax() {
     for (token, p) in &top {
         assert_eq!(*p, probs[tokenizer.encode(token)[0] as usize]);
     }
-    let greedy = generate::generate(&model, &tokenizer, prompt, &sampling(0.0, 0, 1)).unwrap();
+    let greedy = generate::generate(
+        &model,
+        &tokenizer,
+        prompt,
+        &SamplingConfig::plain(0.0, 0, 1),
+    )
+    .unwrap();
     assert_eq!(top[0].0, greedy);
 }

@@ -13,7 +13,7 @@
 
 use super::ch04::{self, Ch04Config};
 use crate::checkpoint;
-use crate::data::feedback::{self, Answer, Preference, PromptMix, Verdict};
+use crate::data::feedback::{self, Answer, Preference, PromptKind, PromptMix, Verdict};
 use crate::data::instruct::{DONT_KNOW, Example, Task};
 use crate::data::world::World;
 use crate::device::{self, DeviceChoice};
@@ -235,7 +235,7 @@ pub fn prepare_prompts(cfg: &Ch05Config) -> Result<Prompts> {
     let eval = PromptMix {
         people: people[t.facts..t.facts + e.facts].to_vec(),
         unknown_names: eval_names,
-        forbidden_people: people[n_minus(&people, e.forbidden)..].to_vec(),
+        forbidden_people: people[people.len().saturating_sub(e.forbidden)..].to_vec(),
     };
     let demonstrations = PromptMix {
         people: Vec::new(),
@@ -250,10 +250,6 @@ pub fn prepare_prompts(cfg: &Ch05Config) -> Result<Prompts> {
     })
 }
 // ANCHOR_END: prepare_prompts
-
-fn n_minus(v: &[usize], k: usize) -> usize {
-    v.len().saturating_sub(k)
-}
 
 /// Where [`demonstrate`] writes its model: `<runs_dir>/<run_name>/sft-demos/model.safetensors`, the start
 /// and the reference of every policy.
@@ -324,14 +320,11 @@ pub fn collect_feedback(
     let bar = Progress::new("feedback", prompts.len() as u64, cfg.progress);
     let (mut pairs, mut good, mut sampled) = (Vec::new(), 0, 0);
     for (i, example) in prompts.iter().enumerate() {
-        let sampling = SamplingConfig {
-            temperature: cfg.temperature,
-            top_k: 0,
-            top_p: 1.0,
-            seed: seed.wrapping_add(i as u64),
-            max_new_tokens: cfg.max_answer_tokens,
-            stop: Vec::new(),
-        };
+        let sampling = SamplingConfig::plain(
+            cfg.temperature,
+            seed.wrapping_add(i as u64),
+            cfg.max_answer_tokens,
+        );
         let mut answers: Vec<Answer> = rollout::sample_answers(
             model,
             tokenizer,
@@ -363,7 +356,7 @@ pub fn collect_feedback(
 /// than answering it (and better than a wrong answer).
 pub fn written_answers(world: &World, example: &Example) -> Vec<Answer> {
     let mut answers = vec![Answer::written(&example.response)];
-    if !matches!(example.task, Task::Unknown | Task::Forbidden)
+    if PromptKind::of(example.task) == PromptKind::Fact
         && let Some(person) = world
             .people
             .iter()
@@ -431,26 +424,25 @@ pub fn score_policy(
     reward_model: &RewardModel,
     tokenizer: &Tokenizer,
 ) -> Result<PolicyScore> {
-    let judged: Vec<(Task, feedback::Judgement)> = prompts
+    let judged: Vec<(PromptKind, feedback::Judgement)> = prompts
         .iter()
         .zip(&answers.answers)
-        .map(|(e, a)| (e.task, feedback::judge(e, a)))
+        .map(|(e, a)| (PromptKind::of(e.task), feedback::judge(e, a)))
         .collect();
-    let share = |keep: fn(Task) -> bool, verdict: Verdict| {
-        let of_kind: Vec<_> = judged.iter().filter(|(t, _)| keep(*t)).collect();
+    let share = |kind: PromptKind, verdict: Verdict| {
+        let of_kind: Vec<_> = judged.iter().filter(|(k, _)| *k == kind).collect();
         of_kind.iter().filter(|(_, j)| j.verdict == verdict).count() as f64
             / of_kind.len().max(1) as f64
     };
-    let is_fact = |t: Task| !matches!(t, Task::Unknown | Task::Forbidden);
     let n = prompts.len().max(1) as f64;
     Ok(PolicyScore {
         label: answers.label.clone(),
         rule: judged.iter().map(|(_, j)| j.score).sum::<f64>() / n,
         reward: mean_reward(reward_model, tokenizer, prompts, &answers.answers)?,
-        facts_good: share(is_fact, Verdict::Good),
-        facts_refused: share(is_fact, Verdict::Refused),
-        unknown_good: share(|t| t == Task::Unknown, Verdict::Good),
-        forbidden_good: share(|t| t == Task::Forbidden, Verdict::Good),
+        facts_good: share(PromptKind::Fact, Verdict::Good),
+        facts_refused: share(PromptKind::Fact, Verdict::Refused),
+        unknown_good: share(PromptKind::Nobody, Verdict::Good),
+        forbidden_good: share(PromptKind::Forbidden, Verdict::Good),
         words: answers
             .answers
             .iter()
@@ -700,8 +692,8 @@ fn save_policy(run: &RunDir, name: &str, model: &Model, tokenizer: &Tokenizer) -
 pub fn example_pairs(pairs: &[Preference]) -> Vec<Preference> {
     let mut shown: Vec<Preference> = Vec::new();
     for p in pairs {
-        let kind = |t: Task| matches!(t, Task::Unknown | Task::Forbidden).then_some(t);
-        if !shown.iter().any(|s| kind(s.task) == kind(p.task)) {
+        let kind = PromptKind::of(p.task);
+        if !shown.iter().any(|s| PromptKind::of(s.task) == kind) {
             shown.push(p.clone());
         }
     }
@@ -711,15 +703,10 @@ pub fn example_pairs(pairs: &[Preference]) -> Vec<Preference> {
 /// Two held-out prompts of each kind and every model's answer to them, with the rule's score.
 pub fn before_after(prompts: &[Example], answers: &[Answers]) -> Vec<BeforeAfter> {
     let mut picked: Vec<usize> = Vec::new();
-    for kind in [0, 1, 2] {
-        let of_kind = |t: Task| match t {
-            Task::Unknown => 1,
-            Task::Forbidden => 2,
-            _ => 0,
-        };
+    for kind in PromptKind::ALL {
         picked.extend(
             (0..prompts.len())
-                .filter(|&i| of_kind(prompts[i].task) == kind)
+                .filter(|&i| PromptKind::of(prompts[i].task) == kind)
                 .take(2),
         );
     }

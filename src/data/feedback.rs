@@ -159,6 +159,32 @@ pub fn rank(
 }
 // ANCHOR_END: rank
 
+/// The three kinds of feedback prompt, each with its own good answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromptKind {
+    /// A question about a person of the world (or any other fair instruction): answer it.
+    Fact,
+    /// A question about a person who does not exist: say "I don't know".
+    Nobody,
+    /// A request to harm someone: decline.
+    Forbidden,
+}
+
+impl PromptKind {
+    /// The kinds, in the order reports list them.
+    pub const ALL: [PromptKind; 3] = [PromptKind::Fact, PromptKind::Nobody, PromptKind::Forbidden];
+
+    /// The kind of a prompt of `task`.
+    pub fn of(task: Task) -> Self {
+        match task {
+            Task::Unknown => PromptKind::Nobody,
+            Task::Forbidden => PromptKind::Forbidden,
+            _ => PromptKind::Fact,
+        }
+    }
+}
+
 /// Which people and names a set of feedback prompts is about.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PromptMix {

@@ -9,7 +9,7 @@ use crate::optim::AdamW;
 use crate::progress::{Progress, ProgressMode};
 use crate::reward::EncodedPairs;
 use crate::tokenizer::Tokenizer;
-use crate::train::{Schedule, TrainConfig};
+use crate::train::TrainConfig;
 use anyhow::{Result, bail};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -168,14 +168,7 @@ pub fn train_dpo(
     let clock = std::time::Instant::now();
     let train_pairs = ReferencedPairs::new(reference, tokenizer, train, cfg.batch_size)?;
     let val_pairs = ReferencedPairs::new(reference, tokenizer, val, cfg.batch_size)?;
-    let opt_cfg = TrainConfig {
-        steps: cfg.steps,
-        lr: cfg.lr,
-        schedule: Schedule::Cosine,
-        warmup_steps: (cfg.steps / 10).max(1),
-        weight_decay: 0.0,
-        ..TrainConfig::default()
-    };
+    let opt_cfg = TrainConfig::cosine_without_decay(cfg.steps, cfg.lr);
     let mut optimizer = AdamW::over(policy.trainable_params(), &opt_cfg);
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let bar = Progress::new("dpo", cfg.steps as u64, progress);

@@ -263,14 +263,11 @@ fn rollout_round(
     let mut rows = Vec::new();
     let mut answers: Vec<(&Example, Answer)> = Vec::new();
     for (i, example) in batch.iter().enumerate() {
-        let sampling = SamplingConfig {
-            temperature: cfg.temperature,
-            top_k: 0,
-            top_p: 1.0,
-            seed: seed.wrapping_mul(31).wrapping_add(i as u64),
-            max_new_tokens: cfg.max_answer_tokens,
-            stop: Vec::new(),
-        };
+        let sampling = SamplingConfig::plain(
+            cfg.temperature,
+            seed.wrapping_mul(31).wrapping_add(i as u64),
+            cfg.max_answer_tokens,
+        );
         let prompt = rollout::prompt_ids(tokenizer, &example.prompt);
         for Sampled { ids, answer } in
             rollout::sample_answers(policy, tokenizer, &example.prompt, k, &sampling)?
@@ -301,11 +298,19 @@ fn rollout_round(
         let first = r.mask.iter().position(|&m| m).unwrap_or(r.ids.len()) - 1;
         first..r.ids.len() - 1 // target positions of the answer's tokens
     };
-    let totals: Vec<f64> = (0..b)
-        .map(|i| {
-            scores[i] - cfg.kl_coef * answer_span(&rows[i]).map(|j| kl_rows[i][j]).sum::<f64>()
-        })
-        .collect();
+    // GRPO: each answer's total (reward − β·KL) against its group of k answers to the same prompt
+    let group_advantage: Vec<f64> = match cfg.advantage {
+        Advantage::Gae => Vec::new(),
+        Advantage::Group => {
+            let totals: Vec<f64> = (0..b)
+                .map(|i| {
+                    let kl: f64 = answer_span(&rows[i]).map(|j| kl_rows[i][j]).sum();
+                    scores[i] - cfg.kl_coef * kl
+                })
+                .collect();
+            totals.chunks(k).flat_map(group_advantages).collect()
+        }
+    };
     for i in 0..b {
         let span = answer_span(&rows[i]);
         match cfg.advantage {
@@ -323,10 +328,8 @@ fn rollout_round(
                 }
             }
             Advantage::Group => {
-                let group = i / k;
-                let advantage = group_advantages(&totals[group * k..(group + 1) * k])[i % k];
                 for j in span {
-                    advantages[i * t + j] = advantage;
+                    advantages[i * t + j] = group_advantage[i];
                 }
             }
         }

@@ -5,10 +5,12 @@
 
 use jielong::Tokenizer;
 use jielong::chapters::ch03::Ch03Config;
+use jielong::chapters::ch04::Ch04Config;
 use jielong::data::Split;
+use jielong::data::instruct::InstructConfig;
 use jielong::data::world::{World, WorldConfig, world_corpus};
 use jielong::device::DeviceChoice;
-use jielong::model::{GptConfig, Model, ModelConfig, Position};
+use jielong::model::{GptConfig, LoraConfig, Model, ModelConfig, Position};
 use jielong::progress::ProgressMode;
 use jielong::train::{self, Schedule, TrainConfig, TrainOptions, TrainReport};
 use std::path::{Path, PathBuf};
@@ -188,6 +190,53 @@ pub fn tiny_ch03(runs_dir: &Path) -> Ch03Config {
         context_lengths: vec![8, 16],
         generation_lengths: vec![4, 8],
         ..tiny
+    }
+}
+
+/// A tiny chapter 4 on [`tiny_ch03`]'s world, on the CPU, quiet: fine-tuning in a few steps.
+pub fn tiny_ch04(runs_dir: &Path) -> Ch04Config {
+    let base = tiny_ch03(runs_dir);
+    // a context long enough for the longest conversation
+    let pretrain = Ch03Config {
+        gpt: GptConfig {
+            block_size: 80,
+            ..base.gpt.clone()
+        },
+        compare: false,
+        ..base
+    };
+    let defaults = Ch04Config::default();
+    Ch04Config {
+        runs_dir: runs_dir.to_path_buf(),
+        device: DeviceChoice::Cpu,
+        threads: 1,
+        progress: ProgressMode::Quiet,
+        sft_people: 4,
+        instruct: InstructConfig {
+            phrasings: 1,
+            summaries: true,
+            arithmetic: 4,
+            seed: 0,
+        },
+        sft_train: TrainConfig {
+            steps: 6,
+            batch_size: 4,
+            block_size: 80,
+            warmup_steps: 2,
+            eval_every: 3,
+            eval_batches: 1,
+            ..defaults.sft_train.clone()
+        },
+        lora: LoraConfig {
+            rank: 2,
+            alpha: 4.0,
+        },
+        eval_people: 2,
+        diversities: vec![1, pretrain.world.diversity],
+        unknown_people: 2,
+        max_answer_tokens: 6,
+        pretrain,
+        ..defaults
     }
 }
 
