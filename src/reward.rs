@@ -156,6 +156,18 @@ pub struct RewardReport {
     pub final_val_accuracy: f64,
 }
 
+/// Refuse to train `who` without training or held-out preference pairs.
+pub fn require_pairs(who: &str, train: &[Preference], val: &[Preference]) -> Result<()> {
+    if train.is_empty() || val.is_empty() {
+        bail!(
+            "{who} needs training and held-out preference pairs (got {} and {})",
+            train.len(),
+            val.len()
+        );
+    }
+    Ok(())
+}
+
 /// Preference pairs tokenized once: chosen and rejected conversations side by side.
 pub struct EncodedPairs {
     chosen: Vec<Encoded>,
@@ -244,13 +256,7 @@ pub fn train_reward_model(
     progress: ProgressMode,
 ) -> Result<RewardReport> {
     cfg.validate()?;
-    if train.is_empty() || val.is_empty() {
-        bail!(
-            "the reward model needs training and held-out preference pairs (got {} and {})",
-            train.len(),
-            val.len()
-        );
-    }
+    require_pairs("the reward model", train, val)?;
     let (train_pairs, val_pairs) = (
         EncodedPairs::new(tokenizer, train)?,
         EncodedPairs::new(tokenizer, val)?,

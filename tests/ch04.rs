@@ -14,7 +14,7 @@ use jielong::chapters::ch04::{self, Ch04Config};
 use jielong::checkpoint;
 use jielong::data::instruct::{self, Example, InstructConfig, PHRASINGS, Task};
 use jielong::data::world::{Relation, World};
-use jielong::data::{Batches, IGNORE, Part, Split};
+use jielong::data::{Batches, IGNORE, Part};
 use jielong::generate::SamplingConfig;
 use jielong::model::{GptConfig, LoraConfig, Model, ModelConfig, Position};
 use jielong::sft::{self, CHAT_HELP, Chat, ChatCommand, END, Message, Role, SftData};
@@ -390,22 +390,7 @@ fn sft_data_refuses_empty_sets_and_conversations_longer_than_the_block() {
 fn fine_tuning_raises_exact_match_on_the_training_questions() {
     let _torch = torch_lock();
     let world = small_world();
-    let text = world.corpus();
-    let tokenizer = chat_tokenizer(&world);
-    // pretrain as chapter 3's tests do, in a model that reads 64 tokens
-    let split = Split::new(&tokenizer.encode(&text), 0.1, 32).unwrap();
-    let mut model = seeded_model(&gpt64(tokenizer.vocab_size(), 2, 64), 1);
-    let pretrain = TrainConfig {
-        steps: 400,
-        batch_size: 16,
-        block_size: 32,
-        lr: 3e-3,
-        warmup_steps: 20,
-        eval_every: 400,
-        eval_batches: 2,
-        ..TrainConfig::default()
-    };
-    train::train(&mut model, &tokenizer, &split, &pretrain, &quiet()).unwrap();
+    let (tokenizer, mut model) = common::pretrained_chat_gpt(&world);
     // fine-tune on four people's facts, asked both ways
     let people: Vec<usize> = (0..4).collect();
     let instructions = InstructConfig {

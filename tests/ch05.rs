@@ -12,7 +12,6 @@ use jielong::Tokenizer;
 use jielong::chapters::ch04::Ch04Config;
 use jielong::chapters::ch05::{self, Ch05Config, PromptCounts};
 use jielong::checkpoint;
-use jielong::data::Split;
 use jielong::data::feedback::{
     self, Answer, MAX_LENGTH_PENALTY, Preference, PromptMix, Verdict, WORD_PENALTY,
 };
@@ -118,21 +117,7 @@ static SFT: OnceLock<Mutex<Model>> = OnceLock::new();
 fn sft_model() -> Model {
     let cached = SFT.get_or_init(|| {
         let world = small_world();
-        let tokenizer = chat_tokenizer(&world);
-        let mut model = seeded_model(&gpt64(tokenizer.vocab_size(), 2, 64), 1);
-        let text = world.corpus();
-        let split = Split::new(&tokenizer.encode(&text), 0.1, 32).unwrap();
-        let pretrain = TrainConfig {
-            steps: 400,
-            batch_size: 16,
-            block_size: 32,
-            lr: 3e-3,
-            warmup_steps: 20,
-            eval_every: 400,
-            eval_batches: 2,
-            ..TrainConfig::default()
-        };
-        train::train(&mut model, &tokenizer, &split, &pretrain, &quiet()).unwrap();
+        let (tokenizer, mut model) = common::pretrained_chat_gpt(&world);
         let instructions = InstructConfig {
             phrasings: 2,
             summaries: false,

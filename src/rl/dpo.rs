@@ -7,7 +7,7 @@ use crate::data::feedback::Preference;
 use crate::model::Model;
 use crate::optim::AdamW;
 use crate::progress::{Progress, ProgressMode};
-use crate::reward::EncodedPairs;
+use crate::reward::{EncodedPairs, require_pairs};
 use crate::tokenizer::Tokenizer;
 use crate::train::TrainConfig;
 use anyhow::{Result, bail};
@@ -158,13 +158,7 @@ pub fn train_dpo(
     progress: ProgressMode,
 ) -> Result<DpoReport> {
     cfg.validate()?;
-    if train.is_empty() || val.is_empty() {
-        bail!(
-            "DPO needs training and held-out preference pairs (got {} and {})",
-            train.len(),
-            val.len()
-        );
-    }
+    require_pairs("DPO", train, val)?;
     let clock = std::time::Instant::now();
     let train_pairs = ReferencedPairs::new(reference, tokenizer, train, cfg.batch_size)?;
     let val_pairs = ReferencedPairs::new(reference, tokenizer, val, cfg.batch_size)?;

@@ -296,6 +296,27 @@ pub fn gpt64(vocab_size: usize, n_layer: usize, n_embd: usize) -> ModelConfig {
     })
 }
 
+/// A 2-block GPT of width 64 that reads 64 tokens, pretrained 400 steps on `world`'s text with its chat
+/// tokenizer, as chapter 3's tests pretrain: the start of the fine-tuning tests of chapters 4 and 5 (call under
+/// [`torch_lock`]).
+pub fn pretrained_chat_gpt(world: &World) -> (Tokenizer, Model) {
+    let tokenizer = chat_tokenizer(world);
+    let mut model = seeded_model(&gpt64(tokenizer.vocab_size(), 2, 64), 1);
+    let split = Split::new(&tokenizer.encode(&world.corpus()), 0.1, 32).unwrap();
+    let pretrain = TrainConfig {
+        steps: 400,
+        batch_size: 16,
+        block_size: 32,
+        lr: 3e-3,
+        warmup_steps: 20,
+        eval_every: 400,
+        eval_batches: 2,
+        ..TrainConfig::default()
+    };
+    train::train(&mut model, &tokenizer, &split, &pretrain, &quiet()).unwrap();
+    (tokenizer, model)
+}
+
 /// Run the `jielong` binary with `args` on one thread.
 pub fn jielong(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_jielong"))
