@@ -1,7 +1,7 @@
 # jielong — the course's tasks. On a new machine `make run` and `make test` are all you need: each installs
 # what is missing (libtorch, mdbook, jupyter, evcxr) and reuses what is there.
 #
-#   make run     every chapter's experiment → runs/ch01/ … runs/ch05/ (make ch01, make ch05, …: one chapter)
+#   make run     every chapter's experiment → runs/ch01/ … runs/ch06/ (make ch01, make ch06, …: one chapter)
 #   make test    Rust tests, notebooks executed headless, the book built
 #   make book    build the book → book/book/index.html
 #   make lab     open the notebooks in JupyterLab
@@ -25,7 +25,7 @@ export LIBTORCH
 export LD_LIBRARY_PATH := $(LIBTORCH)/lib$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup libtorch mdbook jupyter evcxr run ch01 ch02 ch03 ch04 ch05 test test-rust test-notebooks book lab figures
+.PHONY: setup libtorch mdbook jupyter evcxr run ch01 ch02 ch03 ch04 ch05 ch06 test test-rust test-notebooks book lab figures
 
 setup: libtorch mdbook jupyter evcxr
 
@@ -53,9 +53,9 @@ evcxr: jupyter
 	@command -v evcxr_jupyter >/dev/null || cargo install evcxr_jupyter --version $(EVCXR_VERSION) --locked
 	@"$(JUPYTER)" kernelspec list 2>/dev/null | grep -q '^ *rust ' || evcxr_jupyter --install
 
-run: ch01 ch02 ch03 ch04 ch05
+run: ch01 ch02 ch03 ch04 ch05 ch06
 
-ch01 ch02 ch03 ch04 ch05: libtorch
+ch01 ch02 ch03 ch04 ch05 ch06: libtorch
 	cargo run --release --example $@
 
 test: setup test-rust test-notebooks book
@@ -86,4 +86,4 @@ lab: libtorch jupyter evcxr
 	"$(JUPYTER)" lab notebooks
 
 figures:
-	for ch in ch01 ch02 ch03 ch04 ch05; do mkdir -p book/src/figures/$$ch && cp runs/$$ch/*.svg book/src/figures/$$ch/; done
+	for ch in ch01 ch02 ch03 ch04 ch05 ch06; do mkdir -p book/src/figures/$$ch && cp runs/$$ch/*.svg book/src/figures/$$ch/; done

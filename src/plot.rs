@@ -18,6 +18,9 @@ pub struct Series {
     pub dashed: bool,
     /// Mark every point with a dot (for a few points that matter, such as a turning point).
     pub markers: bool,
+    /// Draw in palette colour `i` rather than the series' own position's, so that related lines (a model's
+    /// two formats, say) share one colour.
+    pub color: Option<usize>,
 }
 
 impl Series {
@@ -28,6 +31,7 @@ impl Series {
             points,
             dashed: false,
             markers: false,
+            color: None,
         }
     }
 
@@ -38,6 +42,7 @@ impl Series {
             points,
             dashed: false,
             markers: true,
+            color: None,
         }
     }
 
@@ -54,7 +59,14 @@ impl Series {
             points: vec![(x0, y), (x1, y)],
             dashed: true,
             markers: false,
+            color: None,
         }
+    }
+
+    /// The same series, in palette colour `i` (see [`color`]).
+    pub fn colored(mut self, i: usize) -> Self {
+        self.color = Some(i);
+        self
     }
 }
 
@@ -201,7 +213,7 @@ where
     Y: Ranged<ValueType = f64>,
 {
     for (i, s) in series.iter().enumerate() {
-        let style = ShapeStyle::from(color(i)).stroke_width(2);
+        let style = ShapeStyle::from(color(s.color.unwrap_or(i))).stroke_width(2);
         let points = s
             .points
             .iter()
@@ -299,10 +311,12 @@ pub fn bar_chart(
 }
 
 /// A tick label on a logarithmic axis, whose ticks are 1, 2 or 5 times a power of ten: `0.005`, `20`,
-/// `500k`, `2M`.
+/// `500k`, `2M`, `10G`, `5T`.
 fn log_tick(v: &f64) -> String {
     let plain = |x: f64| format!("{}", (x * 1e6).round() / 1e6);
     match v.abs() {
+        a if a >= 1e12 => format!("{}T", plain(v / 1e12)),
+        a if a >= 1e9 => format!("{}G", plain(v / 1e9)),
         a if a >= 1e6 => format!("{}M", plain(v / 1e6)),
         a if a >= 1e3 => format!("{}k", plain(v / 1e3)),
         _ => plain(*v),

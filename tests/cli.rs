@@ -305,7 +305,7 @@ fn malformed_or_unknown_config_is_an_error_naming_the_file_and_field() {
     );
     assert_eq!(
         error_line(&jielong(&["chapter", "7"])),
-        "error: chapter 7 is not written yet; available: 1, 2, 3, 4, 5"
+        "error: chapter 7 does not exist; available: 1, 2, 3, 4, 5, 6"
     );
 }
 

@@ -6,6 +6,7 @@ pub mod ch02;
 pub mod ch03;
 pub mod ch04;
 pub mod ch05;
+pub mod ch06;
 
 use crate::device::{self, DeviceChoice};
 use anyhow::{Context, Result, bail};
@@ -148,6 +149,30 @@ impl Chapter for Ch05 {
     }
 }
 
+/// Chapter 6: emergent abilities.
+pub struct Ch06;
+
+impl Chapter for Ch06 {
+    type Config = ch06::Ch06Config;
+    type Output = ch06::Ch06Result;
+    const CONFIG_PATH: &'static str = "chapters/06-emergent-abilities/config.json";
+    fn run(config: &Self::Config) -> Result<Self::Output> {
+        ch06::run(config)
+    }
+    fn report(_config: &Self::Config, output: &Self::Output) -> String {
+        ch06::report(output)
+    }
+    fn device(config: &mut Self::Config) -> &mut DeviceChoice {
+        &mut config.device
+    }
+    fn run_dir(output: &Self::Output) -> &Path {
+        &output.run_dir
+    }
+    fn preset(name: &str) -> Result<Self::Config> {
+        ch06::Ch06Config::preset(name)
+    }
+}
+
 /// Where a chapter's config comes from: a JSON file, a named preset, or the built-in default.
 #[derive(Clone, Debug)]
 pub enum ConfigSource {
@@ -187,7 +212,8 @@ pub fn run_chapter_number(
         3 => run_chapter::<Ch03>(source, device),
         4 => run_chapter::<Ch04>(source, device),
         5 => run_chapter::<Ch05>(source, device),
-        n => bail!("chapter {n} is not written yet; available: 1, 2, 3, 4, 5"),
+        6 => run_chapter::<Ch06>(source, device),
+        n => bail!("chapter {n} does not exist; available: 1, 2, 3, 4, 5, 6"),
     }
 }
 
@@ -197,9 +223,12 @@ struct ProgramArgs {
     /// JSON config (default: the chapter's config.json).
     #[arg(long, conflicts_with = "preset")]
     config: Option<PathBuf>,
-    /// A named preset instead of a config file (chapter 3: tiny, small).
+    /// A named preset instead of a config file (chapter 3: tiny, small; chapter 6: quick, full).
     #[arg(long)]
     preset: Option<String>,
+    /// Shorthand for `--preset quick` (chapter 6's CPU preset).
+    #[arg(long, conflicts_with_all = ["preset", "config"])]
+    quick: bool,
     /// Device: auto, cpu, cuda or cuda:N (overrides the config).
     #[arg(long)]
     device: Option<DeviceChoice>,
@@ -211,7 +240,10 @@ struct ProgramArgs {
 /// The whole `main` of a chapter program: parse the arguments, run, print the report, or print one
 /// error line and exit with status 1.
 pub fn program<C: Chapter>() -> ExitCode {
-    let args = <ProgramArgs as clap::Parser>::parse();
+    let mut args = <ProgramArgs as clap::Parser>::parse();
+    if args.quick {
+        args.preset = Some("quick".into());
+    }
     let result = if args.print_default_config {
         let config = match &args.preset {
             Some(name) => C::preset(name),

@@ -7,6 +7,7 @@
 pub mod arithmetic;
 pub mod feedback;
 pub mod instruct;
+pub mod skills;
 pub mod world;
 
 use anyhow::{Context, Result, bail};
