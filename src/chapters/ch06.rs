@@ -603,18 +603,19 @@ pub struct Abilities {
 impl Abilities {
     /// Mean scores of the operations asked for in training (`true`) or held out (`false`), as instructions.
     pub fn instructions(&self, instructed: bool) -> Scores {
-        let picked: Vec<Scores> = (self.ops.iter())
-            .filter(|o| o.instructed == instructed)
-            .map(|o| o.instruction)
-            .collect();
-        Scores::mean(&picked)
+        self.mean_over_ops(instructed, |o| o.instruction)
     }
 
     /// Mean prose scores of the held-out operations.
     pub fn held_out_prose(&self) -> Scores {
+        self.mean_over_ops(false, |o| o.prose)
+    }
+
+    /// The mean of one score over the operations instructed in training (`true`) or held out (`false`).
+    fn mean_over_ops(&self, instructed: bool, score: fn(&OpScore) -> Scores) -> Scores {
         let picked: Vec<Scores> = (self.ops.iter())
-            .filter(|o| !o.instructed)
-            .map(|o| o.prose)
+            .filter(|o| o.instructed == instructed)
+            .map(score)
             .collect();
         Scores::mean(&picked)
     }
