@@ -1,7 +1,7 @@
 //! `jielong`: the course's command line.
 //!
 //! ```text
-//! jielong chapter 3 [--config FILE | --preset tiny|small] [--device auto|cpu|cuda:N]   run a chapter
+//! jielong chapter 3 [--config FILE | --preset NAME] [--device auto|cpu|cuda:N]   run a chapter (presets: chapter 3 tiny|small, chapter 6 quick|full)
 //! jielong train --config FILE                                     train one model on one corpus
 //! jielong sample --checkpoint FILE --prompt TEXT [--preset ...]   continue a prompt
 //! jielong chat --checkpoint FILE [--system TEXT]                  talk to a fine-tuned model (chapter 4)
@@ -44,7 +44,7 @@ enum Command {
         /// JSON config (defaults: the chapter's built-in config).
         #[arg(long, conflicts_with = "preset")]
         config: Option<PathBuf>,
-        /// A named preset instead (chapter 3: tiny, small).
+        /// A named preset instead (chapter 3: tiny, small; chapter 6: quick, full).
         #[arg(long)]
         preset: Option<String>,
         /// Device: auto, cpu, cuda or cuda:N (overrides the config).

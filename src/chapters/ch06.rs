@@ -451,7 +451,7 @@ pub fn train_size(
         val_chars: cfg.val_chars,
         seed: cfg.seed,
     };
-    run::cached(&run.path, &size.label, &job, |dir| {
+    let (mut trained, cache) = run::cached(&run.path, &size.label, &job, |dir| {
         device::seed(cfg.seed);
         let mut model = Model::new(&ModelConfig::Gpt(gpt.clone()), device)?;
         let opts = TrainOptions {
@@ -486,7 +486,10 @@ pub fn train_size(
             checkpoint: dir.file("model.safetensors"),
             gpt: gpt.clone(),
         })
-    })
+    })?;
+    // where the weights are now, whichever directory the cached result was written from
+    trained.checkpoint = run.path.join(&size.label).join("model.safetensors");
+    Ok((trained, cache))
 }
 // ANCHOR_END: train_size
 
@@ -1170,7 +1173,7 @@ pub fn cot_figure(cfg: &Ch06Config, r: &Ch06Result) -> Result<Figure> {
                 .map(|a| (f64::from(a.digits), a.scores.exact))
                 .collect();
             let s = Series::new(
-                format!("{} · {}", g.run.size.label, format_name(format)),
+                format!("{} · {}", g.run.size.label, legend_name(format)),
                 points,
             )
             .colored(i);
@@ -1186,6 +1189,14 @@ pub fn cot_figure(cfg: &Ch06Config, r: &Ch06Result) -> Result<Figure> {
         cfg.skills.max_digits
     );
     plot::line_chart(&title, "digits per operand", "exact answers", &series)
+}
+
+/// A format as the chain-of-thought chart's legend names it (whose line samples are all drawn solid).
+fn legend_name(format: Format) -> &'static str {
+    match format {
+        Format::Direct => "answer alone (dashed)",
+        Format::Worked => "worked steps",
+    }
 }
 
 fn format_name(format: Format) -> &'static str {
@@ -1329,9 +1340,17 @@ pub fn induction_scores_figure(r: &InductionResult) -> Result<Figure> {
     )
 }
 
+/// A one-character label for token id `t` (a–z, A–Z, 0–9, then `#`), so that a sequence's labels fit
+/// under a heat map.
+fn token_symbol(t: i64) -> String {
+    const SYMBOLS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let symbol = usize::try_from(t).ok().and_then(|i| SYMBOLS.chars().nth(i));
+    symbol.unwrap_or('#').to_string()
+}
+
 /// The previous-token head and the induction head on one repeated sequence.
 pub fn induction_head_figure(r: &InductionResult) -> Result<Figure> {
-    let tokens: Vec<String> = r.tokens.iter().map(|t| t.to_string()).collect();
+    let tokens: Vec<String> = r.tokens.iter().map(|&t| token_symbol(t)).collect();
     let (l, h) = r.best_head;
     plot::heatmaps(
         "Two heads on a sequence written twice",
@@ -1374,6 +1393,13 @@ pub fn report(r: &Ch06Result) -> String {
             if g.cached { "yes" } else { "no" }
         );
     }
+    let read_back = r.rungs.iter().filter(|g| g.cached).count();
+    let trained: f64 = r.rungs.iter().map(|g| g.run.seconds).sum();
+    let _ = writeln!(
+        s,
+        "\n{read_back} of {} sizes read back from earlier runs; training all of them took {trained:.0} s when they were trained.",
+        r.rungs.len()
+    );
     let law = |l: &Option<PowerLaw>| {
         l.map_or("no fit".into(), |l| {
             format!("L = {:.3} · x^{:.4} (R² {:.3})", l.a, l.k, l.r2)

@@ -3,8 +3,11 @@
 //!
 //! ```text
 //! direct:  347+85=432
-//! worked:  347+85=7+5=12,4+8+1=13,3+0+1=4;432
+//! worked:  347+85:7+5=12,4+8+1=13,3+0+1=4;432
 //! ```
+//!
+//! This module writes the problem ([`Addition::prompt`]) and the two completions; chapter 6's text marks which
+//! form a line uses by the sign after the problem (`=` or `:`, see `data::skills::Format`).
 //!
 //! In the worked form each column's sum is written out with the carry it received; the answer's digits are the
 //! last digits of those sums, read backwards, after a final carry. Chain of thought, in its smallest form.
