@@ -252,6 +252,7 @@ fn every_string_operation_does_what_its_name_says() {
         assert_eq!(op.apply("lamp"), out, "{op:?}");
     }
     assert_eq!(skills::prose(Sort, "lamp"), "the sort of lamp is almp.");
+    assert_eq!(skills::prose_prompt(Sort, "lamp"), "the sort of lamp is ");
     assert_eq!(skills::instruction(Rotate, "lamp"), "Q: rotate lamp A: ");
     // the held-out operations are exactly those never instructed
     let cfg = SkillsConfig::default();

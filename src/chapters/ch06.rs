@@ -739,9 +739,12 @@ pub fn instruction_ability(
                 let answer =
                     complete(model, tokenizer, &skills::instruction(op, &word), max_chars)?;
                 asked.push(Scores::of(&answer, &target));
-                let prose = skills::prose(op, &word);
-                let prompt = &prose[..prose.len() - target.len() - 1];
-                let said = complete(model, tokenizer, prompt, max_chars)?;
+                let said = complete(
+                    model,
+                    tokenizer,
+                    &skills::prose_prompt(op, &word),
+                    max_chars,
+                )?;
                 told.push(Scores::of(said.trim_end_matches('.'), &target));
             }
             Ok(OpScore {

@@ -285,7 +285,12 @@ pub fn word(len: usize, rng: &mut ChaCha8Rng) -> String {
 
 /// The prose line describing `op` on `word`: `the reverse of lamp is pmal.`
 pub fn prose(op: StringOp, word: &str) -> String {
-    format!("the {} of {word} is {}.", op.name(), op.apply(word))
+    format!("{}{}.", prose_prompt(op, word), op.apply(word))
+}
+
+/// The prose line up to where the result starts: `the reverse of lamp is `.
+pub fn prose_prompt(op: StringOp, word: &str) -> String {
+    format!("the {} of {word} is ", op.name())
 }
 
 /// The instruction asking for `op` on `word`, up to where the answer starts: `Q: reverse lamp A: `
