@@ -6,6 +6,7 @@
 //! | module | idea |
 //! | --- | --- |
 //! | [`device`] | where tensors live (CPU or CUDA), seeding, threads |
+//! | [`doctor`] | what this machine gives the course: libtorch, CUDA, the CPU's bf16, the tools |
 //! | [`tokenizer`] | text ↔ token ids |
 //! | [`data`] | corpora (the built-in world, files, Tang poems), splits, batches |
 //! | [`model`] | the bigram baseline and the GPT |
@@ -24,6 +25,7 @@ pub mod chapters;
 pub mod checkpoint;
 pub mod data;
 pub mod device;
+pub mod doctor;
 pub mod eval;
 pub mod generate;
 pub mod model;

@@ -5,6 +5,7 @@
 //! jielong train --config FILE                                     train one model on one corpus
 //! jielong sample --checkpoint FILE --prompt TEXT [--preset ...]   continue a prompt
 //! jielong chat --checkpoint FILE [--system TEXT]                  talk to a fine-tuned model (chapter 4)
+//! jielong doctor [--json]                                         what this machine gives the course
 //! ```
 //! Errors print one line naming the problem and exit with status 1.
 
@@ -114,6 +115,13 @@ enum Command {
         #[arg(long, default_value = "auto")]
         device: DeviceChoice,
     },
+    /// Check this machine first: libtorch, CUDA and its GPUs (or why there are none), the CPU's bf16
+    /// support, and the tools of `make test`.
+    Doctor {
+        /// Print the findings as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The config of `jielong train`.
@@ -213,6 +221,15 @@ fn run(cli: Cli) -> Result<()> {
                 ..preset.config()
             };
             chat(&checkpoint, system.as_deref(), sampling, device)
+        }
+        Command::Doctor { json } => {
+            let report = jielong::doctor::examine();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{}", report.to_text());
+            }
+            Ok(())
         }
     }
 }

@@ -1,7 +1,12 @@
 //! Where the tensors live, and how to make a run repeatable.
 //!
-//! `--device auto` picks the first CUDA GPU when libtorch sees one and the CPU otherwise; `cpu`, `cuda` and
-//! `cuda:N` choose explicitly. The same seed on the same device with the same config gives the same numbers.
+//! `--device auto` picks the first CUDA GPU when libtorch sees one and the CPU otherwise; `cpu`, `cuda`,
+//! `cuda:N` and `mps` (Apple silicon; untested by the course) choose explicitly. The same seed on the same
+//! device with the same config gives the same numbers. [`cuda`] makes sure libtorch's CUDA backend is in the
+//! process before a device is chosen; [`cpu`] tells what the processor can do.
+
+pub mod cpu;
+pub mod cuda;
 
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
@@ -20,27 +25,59 @@ pub enum DeviceChoice {
     Cpu,
     /// CUDA device number N.
     Cuda(usize),
+    /// Apple's Metal Performance Shaders (Apple silicon).
+    Mps,
 }
 
 impl DeviceChoice {
-    /// Resolve the choice to a libtorch device; asking for CUDA where there is none is an error.
+    /// Resolve the choice to a libtorch device; asking for a device that is not there is an error that says
+    /// why it is not there.
     pub fn resolve(self) -> Result<Device> {
-        let gpus = if tch::Cuda::is_available() {
-            tch::Cuda::device_count() as usize
-        } else {
-            0
-        };
+        let gpus = cuda_device_count();
         match self {
             DeviceChoice::Auto if gpus > 0 => Ok(Device::Cuda(0)),
             DeviceChoice::Auto | DeviceChoice::Cpu => Ok(Device::Cpu),
             DeviceChoice::Cuda(n) if n < gpus => Ok(Device::Cuda(n)),
-            DeviceChoice::Cuda(n) => {
-                bail!(
-                    "device cuda:{n} was asked for, but libtorch sees {gpus} CUDA device(s); use --device cpu"
-                )
-            }
+            DeviceChoice::Cuda(n) => bail!(
+                "device cuda:{n} was asked for, but libtorch sees {gpus} CUDA device(s) ({}); use --device cpu, \
+                 and run `jielong doctor` for details",
+                why_no_cuda().unwrap_or_else(|| "fewer GPUs than that".into())
+            ),
+            DeviceChoice::Mps if tch::utils::has_mps() => Ok(Device::Mps),
+            DeviceChoice::Mps => bail!(
+                "device mps was asked for, but this libtorch has no MPS (Apple silicon) support"
+            ),
         }
     }
+}
+
+/// How many CUDA GPUs libtorch can use, after making sure its CUDA library is loaded.
+pub fn cuda_device_count() -> usize {
+    cuda::cuda_library();
+    if tch::Cuda::is_available() {
+        tch::Cuda::device_count() as usize
+    } else {
+        0
+    }
+}
+
+/// Why libtorch sees no GPU, in words, or `None` when it sees one: the CUDA library is missing, or the driver
+/// reports none.
+pub fn why_no_cuda() -> Option<String> {
+    let library = cuda::cuda_library();
+    if !library.is_present() {
+        return Some(format!("libtorch's CUDA library is {library}"));
+    }
+    if tch::Cuda::is_available() {
+        return None;
+    }
+    Some(match cuda::driver_gpus() {
+        Err(why) => why,
+        Ok(gpus) => format!(
+            "the driver sees {} GPU(s) but libtorch cannot use them (a CUDA version mismatch?)",
+            gpus.len()
+        ),
+    })
 }
 
 impl FromStr for DeviceChoice {
@@ -50,9 +87,10 @@ impl FromStr for DeviceChoice {
             "auto" => Ok(DeviceChoice::Auto),
             "cpu" => Ok(DeviceChoice::Cpu),
             "cuda" | "gpu" => Ok(DeviceChoice::Cuda(0)),
+            "mps" => Ok(DeviceChoice::Mps),
             other => match other.strip_prefix("cuda:").map(str::parse::<usize>) {
                 Some(Ok(n)) => Ok(DeviceChoice::Cuda(n)),
-                _ => bail!("unknown device '{s}': expected auto, cpu, cuda or cuda:N"),
+                _ => bail!("unknown device '{s}': expected auto, cpu, cuda, cuda:N or mps"),
             },
         }
     }
@@ -77,6 +115,7 @@ impl fmt::Display for DeviceChoice {
             DeviceChoice::Auto => write!(f, "auto"),
             DeviceChoice::Cpu => write!(f, "cpu"),
             DeviceChoice::Cuda(n) => write!(f, "cuda:{n}"),
+            DeviceChoice::Mps => write!(f, "mps"),
         }
     }
 }
