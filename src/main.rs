@@ -5,6 +5,7 @@
 //! jielong train --config FILE                                     train one model on one corpus
 //! jielong sample --checkpoint FILE --prompt TEXT [--preset ...]   continue a prompt
 //! jielong chat --checkpoint FILE [--system TEXT]                  talk to a fine-tuned model (chapter 4)
+//! jielong exercises [check N.K [--hint] [--watch] | report]       the chapters' exercises and their checks
 //! ```
 //! Errors print one line naming the problem and exit with status 1.
 
@@ -114,6 +115,8 @@ enum Command {
         #[arg(long, default_value = "auto")]
         device: DeviceChoice,
     },
+    /// The chapters' exercises: list them with your status, check one (`check 3.2`), or `report`.
+    Exercises(jielong::exercises::cli::ExercisesArgs),
 }
 
 /// The config of `jielong train`.
@@ -214,6 +217,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             chat(&checkpoint, system.as_deref(), sampling, device)
         }
+        Command::Exercises(args) => jielong::exercises::cli::run(args),
     }
 }
 
