@@ -1,7 +1,7 @@
 //! `jielong exercises`: list the exercises with their status, check one, or write a class's scorecard.
 
 use super::registry::{EXERCISES, Exercise};
-use super::runner::{self, Status, TestResult};
+use super::runner::{self, Status};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -121,8 +121,7 @@ fn check(root: &Path, e: &Exercise, hint: bool) -> Result<()> {
         print_hint(e, hint);
         bail!("exercise {} does not compile yet", e.id);
     }
-    let prefix = e.test_prefix();
-    let results: Vec<&TestResult> = run.with_prefix(&prefix).collect();
+    let results = run.with_prefix(&e.test_prefix());
     for t in &results {
         let mark = if t.passed { "✓" } else { "✗" };
         println!("\n{mark} {}", plain_name(&t.name, e));

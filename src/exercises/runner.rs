@@ -74,10 +74,11 @@ pub struct CheckRun {
 
 impl CheckRun {
     /// The results of the tests whose names start with `prefix`.
-    pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a TestResult> + 'a {
+    pub fn with_prefix(&self, prefix: &str) -> Vec<&TestResult> {
         self.tests
             .iter()
-            .filter(move |t| t.name.starts_with(prefix))
+            .filter(|t| t.name.starts_with(prefix))
+            .collect()
     }
 
     /// The status of `exercise` from this run of its chapter's checks.
@@ -85,8 +86,7 @@ impl CheckRun {
         if !self.compiled {
             return Status::DoesNotCompile;
         }
-        let prefix = exercise.test_prefix();
-        let results: Vec<&TestResult> = self.with_prefix(&prefix).collect();
+        let results = self.with_prefix(&exercise.test_prefix());
         let passed = results.iter().filter(|t| t.passed).count();
         let total = results.len();
         if total > 0 && passed == total {
