@@ -108,7 +108,13 @@ fn summary(statuses: &[(&Exercise, Status)]) -> String {
 
 fn check(root: &Path, e: &Exercise, hint: bool) -> Result<()> {
     println!("Exercise {} — {}: {}", e.id, e.title, e.goal);
-    println!("file: {}   read: book/src/{}", e.file, e.page);
+    println!(
+        "file: {}   read: book/src/{}   (about {} minutes, {})",
+        e.file,
+        e.page,
+        e.minutes,
+        "★".repeat(e.difficulty as usize)
+    );
     if runner::is_stub(root, e).is_none() {
         bail!("{} is missing", e.file);
     }

@@ -20,7 +20,7 @@ pub fn equal<T: PartialEq + Debug>(what: &str, expected: T, got: T) {
 /// `got` must be within `tolerance` of `expected` (and NaN only where NaN is expected).
 pub fn close(what: &str, expected: f64, got: f64, tolerance: f64) {
     let same_nan = expected.is_nan() && got.is_nan();
-    if !same_nan && !((expected - got).abs() <= tolerance || expected == got) {
+    if !(same_nan || (expected - got).abs() <= tolerance || expected == got) {
         fail(what, expected, got, Some(tolerance));
     }
 }
