@@ -17,3 +17,27 @@ pub mod runner;
 
 pub use registry::{EXERCISES, Exercise};
 pub use runner::Status;
+
+/// Declares a chapter's exercise files as the module `answer` of its `check.rs`: the student's files (beside
+/// `check.rs`) with the `student` feature, the reference solutions (`solutions/`) without it. One list, so the
+/// two can never name different files:
+///
+/// ```ignore
+/// jielong::exercise_answers!(adamw, divergence, early_stopping, schedule);
+/// use answer::adamw::adamw_update;
+/// ```
+#[macro_export]
+macro_rules! exercise_answers {
+    ($($file:ident),+ $(,)?) => {
+        #[cfg(feature = "student")]
+        #[path = "."]
+        mod answer {
+            $(pub mod $file;)+
+        }
+        #[cfg(not(feature = "student"))]
+        #[path = "solutions"]
+        mod answer {
+            $(pub mod $file;)+
+        }
+    };
+}

@@ -2,24 +2,13 @@
 //! ch01_exercises -- ex1_4`) checks your answer; without the feature the same checks run on the reference
 //! solutions, so CI knows that they pass on a right answer. A test named `exN_K_…` checks exercise N.K.
 
-#[cfg(feature = "student")]
-#[path = "."]
-mod answer {
-    pub mod bigram_counts;
-    pub mod min_p;
-    pub mod repetition_penalty;
-    pub mod softmax_temperature;
-    pub mod top_p;
-}
-#[cfg(not(feature = "student"))]
-#[path = "solutions"]
-mod answer {
-    pub mod bigram_counts;
-    pub mod min_p;
-    pub mod repetition_penalty;
-    pub mod softmax_temperature;
-    pub mod top_p;
-}
+jielong::exercise_answers!(
+    bigram_counts,
+    min_p,
+    repetition_penalty,
+    softmax_temperature,
+    top_p
+);
 
 #[path = "../../../tests/common/mod.rs"]
 mod common;

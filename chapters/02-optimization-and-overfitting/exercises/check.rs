@@ -2,22 +2,7 @@
 //! ch02_exercises -- ex2_1`) checks your answer; without the feature the same checks run on the reference
 //! solutions, so CI knows that they pass on a right answer. A test named `exN_K_…` checks exercise N.K.
 
-#[cfg(feature = "student")]
-#[path = "."]
-mod answer {
-    pub mod adamw;
-    pub mod divergence;
-    pub mod early_stopping;
-    pub mod schedule;
-}
-#[cfg(not(feature = "student"))]
-#[path = "solutions"]
-mod answer {
-    pub mod adamw;
-    pub mod divergence;
-    pub mod early_stopping;
-    pub mod schedule;
-}
+jielong::exercise_answers!(adamw, divergence, early_stopping, schedule);
 
 #[path = "../../../tests/common/mod.rs"]
 mod common;

@@ -2,22 +2,7 @@
 //! ch03_exercises -- ex3_2`) checks your answer; without the feature the same checks run on the reference
 //! solutions, so CI knows that they pass on a right answer. A test named `exN_K_…` checks exercise N.K.
 
-#[cfg(feature = "student")]
-#[path = "."]
-mod answer {
-    pub mod attention;
-    pub mod bpe_merge;
-    pub mod kv_cache;
-    pub mod rope;
-}
-#[cfg(not(feature = "student"))]
-#[path = "solutions"]
-mod answer {
-    pub mod attention;
-    pub mod bpe_merge;
-    pub mod kv_cache;
-    pub mod rope;
-}
+jielong::exercise_answers!(attention, bpe_merge, kv_cache, rope);
 
 use answer::attention::causal_attention;
 use answer::bpe_merge::{merge_pair, most_frequent_pair};

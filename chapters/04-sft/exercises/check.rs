@@ -2,22 +2,7 @@
 //! ch04_exercises -- ex4_2`) checks your answer; without the feature the same checks run on the reference
 //! solutions, so CI knows that they pass on a right answer. A test named `exN_K_…` checks exercise N.K.
 
-#[cfg(feature = "student")]
-#[path = "."]
-mod answer {
-    pub mod assistant_mask;
-    pub mod lora_forward;
-    pub mod lora_merge;
-    pub mod masked_loss;
-}
-#[cfg(not(feature = "student"))]
-#[path = "solutions"]
-mod answer {
-    pub mod assistant_mask;
-    pub mod lora_forward;
-    pub mod lora_merge;
-    pub mod masked_loss;
-}
+jielong::exercise_answers!(assistant_mask, lora_forward, lora_merge, masked_loss);
 
 #[path = "../../../tests/common/mod.rs"]
 mod common;

@@ -2,22 +2,7 @@
 //! ch05_exercises -- ex5_3`) checks your answer; without the feature the same checks run on the reference
 //! solutions, so CI knows that they pass on a right answer. A test named `exN_K_…` checks exercise N.K.
 
-#[cfg(feature = "student")]
-#[path = "."]
-mod answer {
-    pub mod bradley_terry;
-    pub mod dpo;
-    pub mod gae;
-    pub mod ppo_clip;
-}
-#[cfg(not(feature = "student"))]
-#[path = "solutions"]
-mod answer {
-    pub mod bradley_terry;
-    pub mod dpo;
-    pub mod gae;
-    pub mod ppo_clip;
-}
+jielong::exercise_answers!(bradley_terry, dpo, gae, ppo_clip);
 
 #[path = "../../../tests/common/mod.rs"]
 mod common;

@@ -2,22 +2,7 @@
 //! ch06_exercises -- ex6_1`) checks your answer; without the feature the same checks run on the reference
 //! solutions, so CI knows that they pass on a right answer. A test named `exN_K_…` checks exercise N.K.
 
-#[cfg(feature = "student")]
-#[path = "."]
-mod answer {
-    pub mod edit_similarity;
-    pub mod induction;
-    pub mod power_law;
-    pub mod scoring;
-}
-#[cfg(not(feature = "student"))]
-#[path = "solutions"]
-mod answer {
-    pub mod edit_similarity;
-    pub mod induction;
-    pub mod power_law;
-    pub mod scoring;
-}
+jielong::exercise_answers!(edit_similarity, induction, power_law, scoring);
 
 #[path = "../../../tests/common/mod.rs"]
 mod common;
