@@ -151,7 +151,8 @@ pub fn cargo_test(
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let tests = parse_test_output(&stdout);
-    let compiled = output.status.success() || stdout.contains("test result:");
+    // failing checks make cargo fail too; only a compiler error means the checks never ran
+    let compiled = output.status.success() || !stderr.contains("could not compile");
     Ok(CheckRun {
         compiled,
         tests,
