@@ -279,3 +279,44 @@ fn an_unknown_exercise_is_one_error_line() {
     );
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn the_book_and_the_readmes_list_every_exercise_as_the_registry_does() {
+    let teaching = read(&root().join("book/src/teaching.md"));
+    for e in EXERCISES {
+        let summary = read(&root().join(format!("book/src/ch{:02}-summary.md", e.chapter)));
+        let solutions = read(&root().join(format!("book/src/ch{:02}-solutions.md", e.chapter)));
+        let readme = read(&root().join(e.dir()).join("README.md"));
+        assert!(
+            summary.contains(&format!("**{} {}**", e.id, e.title)),
+            "ch{:02}-summary.md does not list exercise {}",
+            e.chapter,
+            e.id
+        );
+        assert!(
+            solutions.contains(&format!("{{{{#include ../../{}}}}}", e.solution())),
+            "ch{:02}-solutions.md does not show {}",
+            e.chapter,
+            e.solution()
+        );
+        assert!(
+            readme.contains(&format!("| {} {} | `{}` |", e.id, e.title, e.file_name())),
+            "{}/README.md does not list exercise {}",
+            e.dir(),
+            e.id
+        );
+        let row = format!("| {} {} (`{}`) | [", e.id, e.title, e.file_name());
+        let line = teaching.lines().find(|l| l.starts_with(&row));
+        let line = line.unwrap_or_else(|| panic!("teaching.md has no row for exercise {}", e.id));
+        assert!(
+            line.contains(&format!(
+                "]({}) | {} | {} |",
+                e.page,
+                e.minutes,
+                "★".repeat(e.difficulty as usize)
+            )),
+            "teaching.md's row for {} differs from the registry: {line}",
+            e.id
+        );
+    }
+}
