@@ -36,9 +36,9 @@ enum Action {
     },
     /// Write a scorecard of every exercise's status (scorecard.md and scorecard.json).
     Report {
-        /// Where to write it.
-        #[arg(long, default_value = "runs/exercises")]
-        out: PathBuf,
+        /// Where to write it (default: runs/exercises/ in the checkout).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -59,7 +59,7 @@ pub fn run(args: ExercisesArgs) -> Result<()> {
                 check(&root, exercise, hint)
             }
         }
-        Action::Report { out } => report(&root, &out),
+        Action::Report { out } => report(&root, out.as_deref()),
     }
 }
 
@@ -213,13 +213,9 @@ struct Scorecard<'a> {
     exercises: Vec<Row<'a>>,
 }
 
-fn report(root: &Path, out: &Path) -> Result<()> {
+fn report(root: &Path, out: Option<&Path>) -> Result<()> {
     let statuses = runner::statuses(root)?;
-    let out = if out.is_absolute() {
-        out.to_path_buf()
-    } else {
-        root.join(out)
-    };
+    let out = out.map_or_else(|| root.join("runs/exercises"), Path::to_path_buf);
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let card = Scorecard {
         checkout: root.display().to_string(),
