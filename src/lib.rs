@@ -20,6 +20,7 @@
 //! | [`run`] | a run directory: config, metrics, plots, report |
 //! | [`checkpoint`] | safetensors checkpoints written atomically |
 //! | [`chapters`] | each chapter's experiment: a serde config in, a serde result out |
+//! | [`exercises`] | the chapters' exercises, their checks, and `jielong exercises` |
 
 pub mod chapters;
 pub mod checkpoint;
@@ -27,6 +28,7 @@ pub mod data;
 pub mod device;
 pub mod doctor;
 pub mod eval;
+pub mod exercises;
 pub mod generate;
 pub mod model;
 pub mod optim;

@@ -6,6 +6,7 @@
 //! jielong sample --checkpoint FILE --prompt TEXT [--preset ...]   continue a prompt
 //! jielong chat --checkpoint FILE [--system TEXT]                  talk to a fine-tuned model (chapter 4)
 //! jielong doctor [--json]                                         what this machine gives the course
+//! jielong exercises [check N.K [--hint] [--watch] | report]       the chapters' exercises and their checks
 //! ```
 //! Errors print one line naming the problem and exit with status 1.
 
@@ -122,6 +123,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The chapters' exercises: list them with your status, check one (`check 3.2`), or `report`.
+    Exercises(jielong::exercises::cli::ExercisesArgs),
 }
 
 /// The config of `jielong train`.
@@ -231,6 +234,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Exercises(args) => jielong::exercises::cli::run(args),
     }
 }
 
