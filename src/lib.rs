@@ -9,8 +9,8 @@
 //! | [`tokenizer`] | text ↔ token ids |
 //! | [`data`] | corpora (the built-in world, files, Tang poems), splits, batches |
 //! | [`model`] | the bigram baseline and the GPT |
-//! | [`optim`] | the optimizers: AdamW and SGD with momentum |
 //! | [`train`] | the training loop: evaluation, metrics, checkpoints, resume, divergence, early stopping |
+//! | [`optim`] | the optimizers: AdamW and SGD with momentum (part of [`train`]) |
 //! | [`generate`] | the autoregressive loop and its sampling rules |
 //! | [`eval`] | what a model learned: perplexity, cloze accuracy on the world's facts |
 //! | [`plot`] | loss curves and probability charts (SVG, inline in notebooks) |
@@ -27,7 +27,6 @@ pub mod device;
 pub mod eval;
 pub mod generate;
 pub mod model;
-pub mod optim;
 pub mod plot;
 pub mod progress;
 pub mod reward;
@@ -37,6 +36,8 @@ pub mod sft;
 pub mod sweep;
 pub mod tokenizer;
 pub mod train;
+/// The optimizers, part of the trainer ([`train::optim`]); kept at this path for programs that name it.
+pub use train::optim;
 
 pub use device::DeviceChoice;
 pub use model::{Model, ModelConfig};
