@@ -17,6 +17,7 @@
 //! | [`sft`] | supervised fine-tuning: the chat template, the masked loss, answers, chat |
 //! | [`rl`] | learning from feedback: Bradley–Terry, KL, GAE, PPO, GRPO and DPO losses (chapter 5) |
 //! | [`run`] | a run directory: config, metrics, plots, report |
+//! | [`markdown`] | the reports' Markdown tables |
 //! | [`checkpoint`] | safetensors checkpoints written atomically |
 //! | [`chapters`] | each chapter's experiment: a serde config in, a serde result out |
 
@@ -26,6 +27,7 @@ pub mod data;
 pub mod device;
 pub mod eval;
 pub mod generate;
+pub mod markdown;
 pub mod model;
 pub mod plot;
 pub mod progress;

@@ -10,6 +10,7 @@
 use crate::data::{CorpusSource, Split};
 use crate::device::DeviceChoice;
 use crate::generate::{self, Preset, SamplingConfig};
+use crate::markdown::Table;
 use crate::model::{GptConfig, Model, ModelConfig};
 use crate::plot::{self, Figure, Series};
 use crate::progress::ProgressMode;
@@ -514,22 +515,30 @@ pub fn report(cfg: &Ch01Config, r: &Ch01Result) -> String {
         r.device, r.corpus_chars, r.vocab_size, r.seconds
     );
     let _ = writeln!(md, "![loss curves](loss.svg)\n");
-    let _ = writeln!(
-        md,
-        "| model | parameters | train loss | validation loss | tokens/s | seconds |\n|---|---:|---:|---:|---:|---:|"
+    let mut models = Table::new(
+        [
+            "model",
+            "parameters",
+            "train loss",
+            "validation loss",
+            "tokens/s",
+            "seconds",
+        ],
+        "lrrrrr",
     );
-    let _ = writeln!(
-        md,
-        "| uniform guess | 0 | {0:.3} | {0:.3} | | |",
-        r.uniform_loss
-    );
+    let uniform = format!("{:.3}", r.uniform_loss);
+    models.row(["uniform guess", "0", &uniform, &uniform, "", ""]);
     for m in [&r.bigram, &r.gpt] {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {:.3} | {:.3} | {:.0} | {:.1} |",
-            m.model, m.params, m.train_loss, m.val_loss, m.tokens_per_sec, m.seconds
-        );
+        models.row([
+            m.model.clone(),
+            m.params.to_string(),
+            format!("{:.3}", m.train_loss),
+            format!("{:.3}", m.val_loss),
+            format!("{:.0}", m.tokens_per_sec),
+            format!("{:.1}", m.seconds),
+        ]);
     }
+    md += &models.to_string();
     let _ = writeln!(
         md,
         "\n## Next token after \"{}\"\n\n![next-token distribution](next_token.svg)\n",
@@ -558,15 +567,17 @@ pub fn report(cfg: &Ch01Config, r: &Ch01Result) -> String {
     }
     let _ = writeln!(
         md,
-        "## Repetition ({}-word n-grams repeated)\n\n| decoding | repeated fraction | outputs |\n|---|---:|---:|",
+        "## Repetition ({}-word n-grams repeated)\n",
         cfg.repetition_ngram
     );
+    let mut repetition = Table::new(["decoding", "repeated fraction", "outputs"], "lrr");
     for rep in &r.repetition {
-        let _ = writeln!(
-            md,
-            "| {} | {:.3} | {} |",
-            rep.decoding, rep.repeated_fraction, rep.outputs
-        );
+        repetition.row([
+            rep.decoding.clone(),
+            format!("{:.3}", rep.repeated_fraction),
+            rep.outputs.to_string(),
+        ]);
     }
+    md += &repetition.to_string();
     md
 }

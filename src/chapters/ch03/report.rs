@@ -1,6 +1,7 @@
 //! Chapter 3's report.md.
 
 use super::Ch03Result;
+use crate::markdown::Table;
 use crate::plot::{self};
 use std::fmt::Write as _;
 
@@ -34,22 +35,28 @@ pub fn report(r: &Ch03Result) -> String {
         );
     }
     let _ = writeln!(md, "\n## Runs\n\n![loss](loss.svg)\n");
-    let _ = writeln!(
-        md,
-        "| run | parameters | val loss (nats/token) | val loss (nats/char) | tokens/s | seconds |\n|---|---:|---:|---:|---:|---:|"
+    let mut table = Table::new(
+        [
+            "run",
+            "parameters",
+            "val loss (nats/token)",
+            "val loss (nats/char)",
+            "tokens/s",
+            "seconds",
+        ],
+        "lrrrrr",
     );
     for run in &r.runs {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {:.3} | {:.3} | {:.0} | {:.0} |",
-            run.label,
-            run.report.params,
-            run.report.final_val_loss,
-            run.val_loss_per_char(),
-            run.report.tokens_per_sec,
-            run.report.seconds
-        );
+        table.row([
+            run.label.to_string(),
+            run.report.params.to_string(),
+            format!("{:.3}", run.report.final_val_loss),
+            format!("{:.3}", run.val_loss_per_char()),
+            format!("{:.0}", run.report.tokens_per_sec),
+            format!("{:.0}", run.report.seconds),
+        ]);
     }
+    md += &table.to_string();
     if r.runs.len() > 1 {
         let _ = writeln!(
             md,
@@ -60,17 +67,26 @@ pub fn report(r: &Ch03Result) -> String {
         md,
         "\n## What pretraining learned\n\n![language](language.svg)\n\n![world knowledge](world_knowledge.svg)\n"
     );
-    let _ = writeln!(
-        md,
-        "| step | tokens | val perplexity | cloze accuracy | greedy sample |\n|---:|---:|---:|---:|---|"
+    let mut table = Table::new(
+        [
+            "step",
+            "tokens",
+            "val perplexity",
+            "cloze accuracy",
+            "greedy sample",
+        ],
+        "rrrrl",
     );
     for p in &r.knowledge {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {:.2} | {:.3} | {:?} |",
-            p.step, p.tokens, p.perplexity, p.cloze_accuracy, p.sample
-        );
+        table.row([
+            p.step.to_string(),
+            p.tokens.to_string(),
+            format!("{:.2}", p.perplexity),
+            format!("{:.3}", p.cloze_accuracy),
+            format!("{:?}", p.sample),
+        ]);
     }
+    md += &table.to_string();
     let _ = writeln!(
         md,
         "\nFinal cloze accuracy {:.3} (chance {:.3}).\n\n![cloze by relation](cloze_by_relation.svg)\n",
@@ -86,44 +102,51 @@ pub fn report(r: &Ch03Result) -> String {
         r.attention_sentence
     );
     let _ = writeln!(md, "## Cost\n\n![attention cost](attention_cost.svg)\n");
-    let _ = writeln!(
-        md,
-        "| context | forward ms | attention ms (written out) | attention ms (fused) | weights MiB |\n|---:|---:|---:|---:|---:|"
+    let mut table = Table::new(
+        [
+            "context",
+            "forward ms",
+            "attention ms (written out)",
+            "attention ms (fused)",
+            "weights MiB",
+        ],
+        "rrrrr",
     );
     for c in &r.cost {
-        let _ = writeln!(
-            md,
-            "| {} | {:.2} | {:.3} | {:.3} | {:.2} |",
-            c.context,
-            c.forward_ms,
-            c.manual_attention_ms,
-            c.fused_attention_ms,
-            c.attention_weights_mib
-        );
+        table.row([
+            c.context.to_string(),
+            format!("{:.2}", c.forward_ms),
+            format!("{:.3}", c.manual_attention_ms),
+            format!("{:.3}", c.fused_attention_ms),
+            format!("{:.2}", c.attention_weights_mib),
+        ]);
     }
+    md += &table.to_string();
     let _ = writeln!(md, "\n![KV cache](kv_cache.svg)\n");
-    let _ = writeln!(
-        md,
-        "| tokens | with cache tok/s | without tok/s | same tokens |\n|---:|---:|---:|---|"
+    let mut table = Table::new(
+        ["tokens", "with cache tok/s", "without tok/s", "same tokens"],
+        "rrrl",
     );
     for k in &r.kv_cache {
-        let _ = writeln!(
-            md,
-            "| {} | {:.0} | {:.0} | {} |",
-            k.tokens, k.cached_tokens_per_sec, k.uncached_tokens_per_sec, k.same_tokens
-        );
+        table.row([
+            k.tokens.to_string(),
+            format!("{:.0}", k.cached_tokens_per_sec),
+            format!("{:.0}", k.uncached_tokens_per_sec),
+            k.same_tokens.to_string(),
+        ]);
     }
-    let _ = writeln!(
-        md,
-        "\n## Size and utilization\n\n| model | shape | parameters | FLOPs/token |\n|---|---|---:|---:|"
-    );
+    md += &table.to_string();
+    let _ = writeln!(md, "\n## Size and utilization\n");
+    let mut table = Table::new(["model", "shape", "parameters", "FLOPs/token"], "llrr");
     for s in &r.sizes {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {:.3e} |",
-            s.name, s.shape, s.params, s.flops_per_token
-        );
+        table.row([
+            s.name.to_string(),
+            s.shape.to_string(),
+            s.params.to_string(),
+            format!("{:.3e}", s.flops_per_token),
+        ]);
     }
+    md += &table.to_string();
     let u = &r.utilization;
     let _ = writeln!(
         md,

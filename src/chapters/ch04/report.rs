@@ -1,6 +1,7 @@
 //! Chapter 4's report.md.
 
 use super::Ch04Result;
+use crate::markdown::Table;
 use std::fmt::Write as _;
 
 /// The report printed at the end and written as report.md.
@@ -28,39 +29,55 @@ pub fn report(r: &Ch04Result) -> String {
         "The loss counts only the ⟦marked⟧ tokens:\n\n    {shown}\n"
     );
     let _ = writeln!(md, "![loss](sft_loss.svg)\n\n![accuracy](accuracy.svg)\n");
-    let _ = writeln!(
-        md,
-        "| run | trainable parameters | answer loss | fine-tuned people | held-out people | exact match | stops | addition |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+    let f3 = |x: f64| format!("{x:.3}");
+    let mut runs = Table::new(
+        [
+            "run",
+            "trainable parameters",
+            "answer loss",
+            "fine-tuned people",
+            "held-out people",
+            "exact match",
+            "stops",
+            "addition",
+        ],
+        "lrrrrrrr",
     );
     for run in &r.runs {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
-            run.label,
-            run.trainable_params,
-            run.answer_loss,
-            run.sft_people.accuracy,
-            run.held_out.accuracy,
-            run.sft_people.exact_match,
-            run.sft_people.stopped,
-            run.arithmetic.accuracy
-        );
+        runs.row([
+            run.label.clone(),
+            run.trainable_params.to_string(),
+            f3(run.answer_loss),
+            f3(run.sft_people.accuracy),
+            f3(run.held_out.accuracy),
+            f3(run.sft_people.exact_match),
+            f3(run.sft_people.stopped),
+            f3(run.arithmetic.accuracy),
+        ]);
     }
+    md += &runs.to_string();
     let _ = writeln!(
         md,
         "\n## Knowledge extraction\n\n![diversity](diversity.svg)\n"
     );
-    let _ = writeln!(
-        md,
-        "| diversity | fine-tuned people | held-out people | held-out, recalled before fine-tuning |\n|---:|---:|---:|---:|"
+    let mut diversity = Table::new(
+        [
+            "diversity",
+            "fine-tuned people",
+            "held-out people",
+            "held-out, recalled before fine-tuning",
+        ],
+        "rrrr",
     );
     for p in &r.diversity {
-        let _ = writeln!(
-            md,
-            "| {} | {:.3} | {:.3} | {:.3} |",
-            p.diversity, p.sft_people_accuracy, p.held_out_accuracy, p.pretrained_recall
-        );
+        diversity.row([
+            p.diversity.to_string(),
+            f3(p.sft_people_accuracy),
+            f3(p.held_out_accuracy),
+            f3(p.pretrained_recall),
+        ]);
     }
+    md += &diversity.to_string();
     let _ = writeln!(md, "\n## Before and after\n");
     for b in r.before_after.iter().chain(&r.unknown) {
         let _ = writeln!(

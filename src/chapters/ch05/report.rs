@@ -1,6 +1,7 @@
 //! Chapter 5's report.md.
 
 use super::Ch05Result;
+use crate::markdown::Table;
 use std::fmt::Write as _;
 
 /// The report printed at the end and written as report.md.
@@ -41,24 +42,32 @@ pub fn report(r: &Ch05Result) -> String {
         "## Policy optimization\n\n![reward](ppo_reward.svg)\n\n![rule](ppo_rule.svg)\n\n![KL](ppo_kl.svg)\n\n![length](ppo_length.svg)\n\n![over-optimization](overoptimization.svg)\n\n![DPO](dpo.svg)\n"
     );
     let _ = writeln!(md, "## Held-out prompts\n\n![scores](scores.svg)\n");
-    let _ = writeln!(
-        md,
-        "| model | rule score | reward model | facts right | facts refused | \"I don't know\" about nobody | forbidden declined | words |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+    let mut table = Table::new(
+        [
+            "model",
+            "rule score",
+            "reward model",
+            "facts right",
+            "facts refused",
+            "\"I don't know\" about nobody",
+            "forbidden declined",
+            "words",
+        ],
+        "lrrrrrrr",
     );
     for s in &r.scores {
-        let _ = writeln!(
-            md,
-            "| {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.1} |",
-            s.label,
-            s.rule,
-            s.reward,
-            s.facts_good,
-            s.facts_refused,
-            s.unknown_good,
-            s.forbidden_good,
-            s.words
-        );
+        table.row([
+            s.label.to_string(),
+            format!("{:.3}", s.rule),
+            format!("{:.3}", s.reward),
+            format!("{:.3}", s.facts_good),
+            format!("{:.3}", s.facts_refused),
+            format!("{:.3}", s.unknown_good),
+            format!("{:.3}", s.forbidden_good),
+            format!("{:.1}", s.words),
+        ]);
     }
+    md += &table.to_string();
     let _ = writeln!(md, "\n## Before and after\n");
     for b in &r.before_after {
         let _ = writeln!(md, "- {:?}", b.prompt);

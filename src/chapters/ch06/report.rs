@@ -4,33 +4,40 @@ use super::Ch06Result;
 use super::abilities::Scores;
 use crate::data::skills::Format;
 use crate::eval::PowerLaw;
+use crate::markdown::Table;
 use std::fmt::Write as _;
 
 /// The chapter's report in Markdown.
 pub fn report(r: &Ch06Result) -> String {
     let mut s = String::from("# Chapter 6: emergent abilities\n\n");
     let _ = writeln!(s, "device: {} · {:.0} s in all\n", r.device, r.seconds);
-    let _ = writeln!(
-        s,
-        "| size | layers × width | parameters | non-embedding N | training FLOPs | val loss | seconds | cached |"
+    let mut sizes = Table::new(
+        [
+            "size",
+            "layers × width",
+            "parameters",
+            "non-embedding N",
+            "training FLOPs",
+            "val loss",
+            "seconds",
+            "cached",
+        ],
+        "llrrrrrl",
     );
-    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---|");
     for g in &r.rungs {
         let run = &g.run;
-        let _ = writeln!(
-            s,
-            "| {} | {} × {} | {} | {} | {:.2e} | {:.4} | {:.0} | {} |",
-            run.size.label,
-            run.size.n_layer,
-            run.size.n_embd,
-            run.params,
-            run.non_embedding_params,
-            run.flops,
-            run.val_loss,
-            run.seconds,
-            if g.cached { "yes" } else { "no" }
-        );
+        sizes.row([
+            run.size.label.clone(),
+            format!("{} × {}", run.size.n_layer, run.size.n_embd),
+            run.params.to_string(),
+            run.non_embedding_params.to_string(),
+            format!("{:.2e}", run.flops),
+            format!("{:.4}", run.val_loss),
+            format!("{:.0}", run.seconds),
+            (if g.cached { "yes" } else { "no" }).to_string(),
+        ]);
     }
+    s += &sizes.to_string();
     let read_back = r.rungs.iter().filter(|g| g.cached).count();
     let trained: f64 = r.rungs.iter().map(|g| g.run.seconds).sum();
     let _ = writeln!(
@@ -56,24 +63,24 @@ pub fn report(r: &Ch06Result) -> String {
             .filter(|a| a.format == Format::Direct)
             .map(|a| a.digits)
             .collect();
-        let header: String = digits.iter().map(|d| format!(" {d} digits |")).collect();
-        let _ = writeln!(s, "| size | format |{header}");
-        let _ = writeln!(s, "|---|---|{}", "---:|".repeat(digits.len()));
+        let header = digits.iter().map(|d| format!("{d} digits"));
+        let columns = ["size".to_string(), "format".to_string()]
+            .into_iter()
+            .chain(header);
+        let mut addition = Table::new(columns, &format!("ll{}", "r".repeat(digits.len())));
         for g in &r.rungs {
             for format in Format::ALL {
-                let cells: String = (digits.iter())
-                    .filter_map(|&d| g.abilities.addition_at(format, d))
-                    .map(|a| format!(" {:.2} / {:.2} |", a.scores.exact, a.scores.per_char))
-                    .collect();
-                let _ = writeln!(
-                    s,
-                    "| {} | {} |{cells}",
-                    g.run.size.label,
-                    format_name(format)
-                );
+                let cells = digits.iter().map(|&d| {
+                    let score = g.abilities.addition_at(format, d);
+                    score.map_or(String::new(), |a| {
+                        format!("{:.2} / {:.2}", a.scores.exact, a.scores.per_char)
+                    })
+                });
+                let label = [g.run.size.label.clone(), format_name(format).to_string()];
+                addition.row(label.into_iter().chain(cells));
             }
         }
-        let _ = writeln!(s);
+        let _ = writeln!(s, "{addition}");
     }
     for g in &r.rungs {
         for a in g.abilities.addition.iter().filter(|a| a.digits == 3) {
@@ -91,44 +98,45 @@ pub fn report(r: &Ch06Result) -> String {
         "\n## Code book: code words right, by examples in the prompt\n"
     );
     if let Some(first) = r.rungs.first() {
-        let header: String = first
-            .abilities
-            .code
-            .iter()
-            .map(|c| format!(" {} |", c.shots))
-            .collect();
-        let _ = writeln!(s, "| size |{header}");
-        let _ = writeln!(s, "|---|{}", "---:|".repeat(first.abilities.code.len()));
-        let ideal: String = (first.abilities.code.iter())
-            .map(|c| format!(" {:.2} |", c.ideal))
-            .collect();
+        let shots = first.abilities.code.iter().map(|c| c.shots.to_string());
+        let columns = std::iter::once("size".to_string()).chain(shots);
+        let mut code = Table::new(
+            columns,
+            &format!("l{}", "r".repeat(first.abilities.code.len())),
+        );
+        let row = |label: &str, cells: Vec<f64>| {
+            std::iter::once(label.to_string()).chain(cells.into_iter().map(|x| format!("{x:.2}")))
+        };
         for g in &r.rungs {
-            let cells: String = (g.abilities.code.iter())
-                .map(|c| format!(" {:.2} |", c.scores.exact))
-                .collect();
-            let _ = writeln!(s, "| {} |{cells}", g.run.size.label);
+            let exact = g.abilities.code.iter().map(|c| c.scores.exact).collect();
+            code.row(row(&g.run.size.label, exact));
         }
-        let _ = writeln!(s, "| ideal reader |{ideal}");
+        let ideal = first.abilities.code.iter().map(|c| c.ideal).collect();
+        code.row(row("ideal reader", ideal));
+        s += &code.to_string();
     }
 
     let _ = writeln!(s, "\n## Instructions (exact / edit similarity)\n");
-    let _ = writeln!(
-        s,
-        "| size | instructed ops | held-out ops | held-out ops in prose |"
+    let mut instructions = Table::new(
+        [
+            "size",
+            "instructed ops",
+            "held-out ops",
+            "held-out ops in prose",
+        ],
+        "lrrr",
     );
-    let _ = writeln!(s, "|---|---:|---:|---:|");
     for g in &r.rungs {
         let a = &g.abilities;
         let cell = |x: Scores| format!("{:.2} / {:.2}", x.exact, x.edit);
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} |",
-            g.run.size.label,
+        instructions.row([
+            g.run.size.label.clone(),
             cell(a.instructions(true)),
             cell(a.instructions(false)),
-            cell(a.held_out_prose())
-        );
+            cell(a.held_out_prose()),
+        ]);
     }
+    s += &instructions.to_string();
 
     let i = &r.induction;
     let (first, last) = (i.curve.first(), i.curve.last());
