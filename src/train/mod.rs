@@ -301,7 +301,7 @@ impl<'a> Session<'a> {
         status: RunStatus,
     ) -> Result<()> {
         let cfg = self.cfg;
-        let due = cfg.checkpoint_every > 0 && done % cfg.checkpoint_every == 0;
+        let due = cfg.checkpoint_every > 0 && done.is_multiple_of(cfg.checkpoint_every);
         let Some(path) = &self.opts.checkpoint_path else {
             return Ok(());
         };
