@@ -7,7 +7,6 @@ use super::cost::{CostPoint, KvPoint};
 use super::pretrain::{KnowledgePoint, PretrainRun};
 use crate::eval::ClozeScore;
 use crate::plot::{self, Figure, Series};
-use crate::run::RunDir;
 use anyhow::{Context, Result};
 
 /// Every chart of the chapter, as `(file name, figure)`, from the result alone. The comparisons of positions
@@ -34,14 +33,6 @@ pub fn draw(r: &Ch03Result) -> Result<Vec<(&'static str, Figure)>> {
         ("kv_cache.svg", kv_cache_figure(&r.kv_cache)?),
     ]);
     Ok(figures)
-}
-
-/// Draw every chart into the run directory.
-pub fn write(run: &RunDir, r: &Ch03Result) -> Result<()> {
-    for (name, figure) in draw(r)? {
-        figure.save(&run.file(name))?;
-    }
-    Ok(())
 }
 
 /// The last layer's attention on the chapter's sentence, one heat map per head.

@@ -4,7 +4,6 @@
 use super::Ch04Result;
 use super::finetune::{DiversityPoint, SftRun};
 use crate::plot::{self, Figure, Series};
-use crate::run::RunDir;
 use anyhow::Result;
 
 /// Every chart of the chapter, as `(file name, figure)`, from the result alone.
@@ -14,14 +13,6 @@ pub fn draw(r: &Ch04Result) -> Result<Vec<(&'static str, Figure)>> {
         ("accuracy.svg", accuracy_figure(&r.runs)?),
         ("diversity.svg", diversity_figure(&r.diversity)?),
     ])
-}
-
-/// Draw every chart into the run directory.
-pub fn write(run: &RunDir, r: &Ch04Result) -> Result<()> {
-    for (name, figure) in draw(r)? {
-        figure.save(&run.file(name))?;
-    }
-    Ok(())
 }
 
 /// Training loss of every run, and the masked run's validation loss on the held-out people's answers.

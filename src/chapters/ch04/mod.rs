@@ -145,9 +145,7 @@ pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
         run_dir: run.path.clone(),
         seconds: clock.elapsed().as_secs_f64(),
     };
-    figures::write(&run, &result)?;
-    run.write_json("result.json", &result)?;
-    run.write_text("report.md", &report(&result))?;
+    super::write_outputs(&run, &result, figures::draw(&result)?, &report(&result))?;
     Ok(result)
 }
 

@@ -7,7 +7,6 @@ use crate::plot::{self, Figure, Series};
 use crate::reward::RewardReport;
 use crate::rl::dpo::DpoReport;
 use crate::rl::ppo::{self};
-use crate::run::RunDir;
 use anyhow::Result;
 
 /// Every chart of the chapter, as `(file name, figure)`, from the result alone. The over-optimization chart
@@ -54,14 +53,6 @@ pub fn draw(r: &Ch05Result) -> Result<Vec<(&'static str, Figure)>> {
     figures.push(("dpo.svg", dpo_figure(&r.dpo, &r.reward)?));
     figures.push(("scores.svg", scores_figure(&r.scores)?));
     Ok(figures)
-}
-
-/// Draw every chart into the run directory.
-pub fn write(run: &RunDir, r: &Ch05Result) -> Result<()> {
-    for (name, figure) in draw(r)? {
-        figure.save(&run.file(name))?;
-    }
-    Ok(())
 }
 
 /// The reward model's pairwise accuracy on training batches and on held-out pairs.

@@ -8,7 +8,6 @@ use super::ladder::{Rung, SizeRun};
 use crate::data::skills::Format;
 use crate::eval::PowerLaw;
 use crate::plot::{self, Figure, Series};
-use crate::run::RunDir;
 use anyhow::{Result, bail};
 
 /// Every chart of the chapter, as `(file name, figure)`, from the result alone.
@@ -28,14 +27,6 @@ pub fn draw(r: &Ch06Result) -> Result<Vec<(&'static str, Figure)>> {
         ),
         ("induction_head.svg", induction_head_figure(&r.induction)?),
     ])
-}
-
-/// Draw every chart into the run directory.
-pub fn write(run: &RunDir, r: &Ch06Result) -> Result<()> {
-    for (name, figure) in draw(r)? {
-        figure.save(&run.file(name))?;
-    }
-    Ok(())
 }
 
 /// The ladder's points `(x, y)`, one per size.
