@@ -8,13 +8,13 @@
 //!
 //! Both decay weights the same decoupled way: `θ ← θ − lr·λθ`, on matrices only (biases and norms are not
 //! pulled towards zero). The trainer uses them through [`Optimizer`], chosen by
-//! [`TrainConfig::optimizer`](crate::train::TrainConfig::optimizer).
+//! [`TrainConfig::optimizer`](super::TrainConfig::optimizer).
 
-use crate::checkpoint::Checkpoint;
+use super::config::TrainConfig;
 use crate::model::Model;
-use crate::train::TrainConfig;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use tch::{Kind, Tensor};
 
 /// Which optimizer a run uses, as written in config files: `"adamw"` or `"sgd"`.
@@ -65,13 +65,16 @@ fn clip_grads(params: &[(String, Tensor)], max_norm: f64) -> f64 {
 }
 
 /// Read the state tensor `optim.<kind>.<param>` of every parameter from a checkpoint, on the parameter's device.
-fn load_buffers(params: &[(String, Tensor)], ckpt: &Checkpoint, kind: &str) -> Result<Vec<Tensor>> {
+fn load_buffers(
+    params: &[(String, Tensor)],
+    saved: &BTreeMap<String, Tensor>,
+    kind: &str,
+) -> Result<Vec<Tensor>> {
     params
         .iter()
         .map(|(name, p)| {
             let key = format!("optim.{kind}.{name}");
-            let saved = ckpt
-                .tensors
+            let saved = saved
                 .get(&key)
                 .with_context(|| format!("checkpoint lacks {key}"))?;
             Ok(saved.to_device(p.device()))
@@ -168,15 +171,14 @@ impl AdamW {
         out
     }
 
-    /// Restore the state written by [`AdamW::state`].
-    pub fn load_state(&mut self, ckpt: &Checkpoint) -> Result<()> {
-        let t = ckpt
-            .tensors
+    /// Restore the state written by [`AdamW::state`], from a checkpoint's tensors.
+    pub fn load_state(&mut self, saved: &BTreeMap<String, Tensor>) -> Result<()> {
+        let t = saved
             .get("optim.t")
             .context("checkpoint has no optimizer state (optim.t)")?;
         self.t = t.double_value(&[]) as i32;
-        self.m = load_buffers(&self.params, ckpt, "m")?;
-        self.v = load_buffers(&self.params, ckpt, "v")?;
+        self.m = load_buffers(&self.params, saved, "m")?;
+        self.v = load_buffers(&self.params, saved, "v")?;
         Ok(())
     }
 }
@@ -256,9 +258,9 @@ impl Sgd {
             .collect()
     }
 
-    /// Restore the state written by [`Sgd::state`].
-    pub fn load_state(&mut self, ckpt: &Checkpoint) -> Result<()> {
-        self.velocity = load_buffers(&self.params, ckpt, "velocity")
+    /// Restore the state written by [`Sgd::state`], from a checkpoint's tensors.
+    pub fn load_state(&mut self, saved: &BTreeMap<String, Tensor>) -> Result<()> {
+        self.velocity = load_buffers(&self.params, saved, "velocity")
             .context("checkpoint has no SGD optimizer state")?;
         Ok(())
     }
@@ -324,10 +326,10 @@ impl Optimizer {
     }
 
     /// Restore the state written by [`Optimizer::state`] of the same kind.
-    pub fn load_state(&mut self, ckpt: &Checkpoint) -> Result<()> {
+    pub fn load_state(&mut self, saved: &BTreeMap<String, Tensor>) -> Result<()> {
         match self {
-            Optimizer::AdamW(o) => o.load_state(ckpt),
-            Optimizer::Sgd(o) => o.load_state(ckpt),
+            Optimizer::AdamW(o) => o.load_state(saved),
+            Optimizer::Sgd(o) => o.load_state(saved),
         }
     }
 }
