@@ -24,7 +24,7 @@ pub use variants::*;
 use crate::data::Split;
 use crate::run::RunDir;
 use crate::sweep::{self, Outcome};
-use crate::train::RunStatus;
+use crate::train::{Curve, RunStatus};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -47,11 +47,20 @@ pub struct RunSummary {
     pub best_step: usize,
     /// Wall time.
     pub seconds: f64,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// Steps run (fewer than the config's when the run diverged or stopped early).
+    pub steps: usize,
+    /// `(step, estimated training loss)` at every evaluation.
+    pub train_curve: Curve,
+    /// `(step, validation loss)` at every evaluation.
+    pub val_curve: Curve,
 }
 
 impl From<&Outcome> for RunSummary {
     fn from(o: &Outcome) -> Self {
         let r = &o.report;
+        let (train_curve, val_curve) = r.eval_curves();
         RunSummary {
             label: o.variant.label.clone(),
             status: r.status,
@@ -60,6 +69,10 @@ impl From<&Outcome> for RunSummary {
             best_val_loss: r.best_val_loss,
             best_step: r.best_step,
             seconds: r.seconds,
+            lr: o.variant.train.lr,
+            steps: r.records.last().map_or(0, |rec| rec.step),
+            train_curve,
+            val_curve,
         }
     }
 }
@@ -107,12 +120,6 @@ pub fn run(cfg: &Ch02Config) -> Result<Ch02Result> {
     let lr_sweep = sweep::run(&setup(&big)?, &lr_variants(cfg))?;
     let optimizers = sweep::run(&setup(&big)?, &optimizer_variants(cfg))?;
     let schedules = sweep::run(&setup(&big)?, &schedule_variants(cfg))?;
-    lr_curves_figure(&lr_sweep)?.save(&run.file("lr_curves.svg"))?;
-    lr_final_figure(&lr_sweep)?.save(&run.file("lr_final.svg"))?;
-    curves_figure("SGD and AdamW, same steps", &optimizers, true)?
-        .save(&run.file("optimizers.svg"))?;
-    curves_figure("Warm-up and cosine decay at a high rate", &schedules, true)?
-        .save(&run.file("schedules.svg"))?;
 
     let small = Split::from_parts(
         &texts.encode(&texts.small),
@@ -124,14 +131,12 @@ pub fn run(cfg: &Ch02Config) -> Result<Ch02Result> {
     let baseline = overfit_variant(cfg);
     let stopped = early_stopping_variant(cfg, &baseline);
     let part2 = sweep::run(&setup(&small)?, &[baseline.clone(), stopped])?;
-    overfitting_figure(&part2[0], &part2[1])?.save(&run.file("overfitting.svg"))?;
     let remedies = sweep::run(
         &setup(&small)?,
         &remedy_variants(cfg, &baseline, pretrained[0].checkpoint.clone())?,
     )?;
     let mut with_baseline = vec![part2[0].clone()];
     with_baseline.extend(remedies.iter().cloned());
-    remedies_figure(&with_baseline)?.save(&run.file("remedies.svg"))?;
 
     let all: Vec<Outcome> = [
         &lr_sweep,
@@ -162,7 +167,6 @@ pub fn run(cfg: &Ch02Config) -> Result<Ch02Result> {
         run_dir: run.path.clone(),
         seconds: clock.elapsed().as_secs_f64(),
     };
-    run.write_json("result.json", &result)?;
-    run.write_text("report.md", &report(&result))?;
+    super::write_outputs(&run, &result, figures::draw(&result)?, &report(&result))?;
     Ok(result)
 }
