@@ -120,6 +120,41 @@ fn train_then_sample_then_resume_from_the_command_line() {
     );
     assert_eq!(text.chars().count(), "She was".len() + 20 + 1, "{text:?}");
     assert_eq!(sample("3").stdout, a.stdout, "same seed, same text");
+    // --trace writes the same choices as a table: a header, a rule, one row per token.
+    let traced = jielong(&[
+        "sample",
+        "--checkpoint",
+        s(&ckpt),
+        "--prompt",
+        "She was",
+        "--tokens",
+        "20",
+        "--seed",
+        "3",
+        "--device",
+        "cpu",
+        "--trace",
+    ]);
+    assert!(
+        traced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&traced.stderr)
+    );
+    let table = String::from_utf8(traced.stdout).unwrap();
+    let rows: Vec<&str> = table.lines().collect();
+    assert_eq!(rows.len(), 2 + 20, "{table}");
+    let chosen: String = rows[2..]
+        .iter()
+        .map(|row| {
+            let last = row.trim_end_matches(" |").rsplit("| ").next().unwrap();
+            last.trim_matches('`').replace('␣', " ").replace('⏎', "\n")
+        })
+        .collect();
+    assert_eq!(
+        format!("She was{chosen}\n"),
+        text,
+        "the table's choices are the sampled text"
+    );
 
     let longer = ws.job("tiny", &ws.corpus(), 10, |_| {});
     let out = ws.train(&longer, &["--resume", s(&ckpt)]);

@@ -9,7 +9,7 @@
 
 use crate::data::{CorpusSource, Split};
 use crate::device::DeviceChoice;
-use crate::generate::{self, Preset, SamplingConfig};
+use crate::generate::{self, Preset, SamplingConfig, Trace};
 use crate::model::{GptConfig, Model, ModelConfig};
 use crate::plot::{self, Figure, Series};
 use crate::progress::ProgressMode;
@@ -60,6 +60,12 @@ pub struct Ch01Config {
     pub repetition_seeds: usize,
     /// Word n-gram length of the repetition measure.
     pub repetition_ngram: usize,
+    /// The preset of the traced generation (the prompt continued step by step, `trace.md`).
+    pub trace_preset: Preset,
+    /// Tokens the traced generation writes.
+    pub trace_tokens: usize,
+    /// Candidates shown per traced step.
+    pub trace_candidates: usize,
     /// How to show training progress.
     pub progress: ProgressMode,
 }
@@ -103,6 +109,9 @@ impl Default for Ch01Config {
                 .to_vec(),
             repetition_seeds: 3,
             repetition_ngram: 4,
+            trace_preset: Preset::Balanced,
+            trace_tokens: 12,
+            trace_candidates: 4,
             progress: ProgressMode::Auto,
         }
     }
@@ -206,6 +215,8 @@ pub struct Ch01Result {
     pub samples: Vec<Sample>,
     /// Greedy versus top-p repetition.
     pub repetition: Vec<Repetition>,
+    /// The prompt continued step by step under `trace_preset` (also in trace.json and trace.md).
+    pub trace: Trace,
     /// The run directory.
     pub run_dir: PathBuf,
     /// Total wall time.
@@ -231,6 +242,9 @@ pub fn run(cfg: &Ch01Config) -> Result<Ch01Result> {
     next_token_figure(&cfg.prompt, &next_token)?.save(&run.file("next_token.svg"))?;
     let samples = preset_samples(&gpt, &data.tokenizer, cfg)?;
     let repetition = measure_repetition(&gpt, &data.tokenizer, cfg)?;
+    let trace = trace_prompt(&gpt, &data.tokenizer, cfg)?;
+    run.write_json("trace.json", &trace)?;
+    run.write_text("trace.md", &trace.table(TRACE_CONTEXT_CHARS))?;
 
     let result = Ch01Result {
         device: crate::device::describe(device),
@@ -242,6 +256,7 @@ pub fn run(cfg: &Ch01Config) -> Result<Ch01Result> {
         next_token,
         samples,
         repetition,
+        trace,
         run_dir: run.path.clone(),
         seconds: clock.elapsed().as_secs_f64(),
     };
@@ -459,6 +474,26 @@ pub fn preset_samples(
         .collect()
 }
 
+/// How many characters of the context each row of the trace table shows.
+const TRACE_CONTEXT_CHARS: usize = 16;
+
+/// The prompt continued `trace_tokens` tokens under `trace_preset` with the chapter's seed, every step
+/// written down: the same text the preset's sample starts with.
+pub fn trace_prompt(model: &Model, tokenizer: &Tokenizer, cfg: &Ch01Config) -> Result<Trace> {
+    let sampling = SamplingConfig {
+        max_new_tokens: cfg.trace_tokens,
+        seed: cfg.seed,
+        ..cfg.trace_preset.config()
+    };
+    generate::trace(
+        model,
+        tokenizer,
+        &cfg.prompt,
+        &sampling,
+        cfg.trace_candidates,
+    )
+}
+
 // ANCHOR: repetition
 /// Greedy decoding versus top-p sampling: the mean fraction of repeated word n-grams in their outputs.
 pub fn measure_repetition(
@@ -568,5 +603,12 @@ pub fn report(cfg: &Ch01Config, r: &Ch01Result) -> String {
             rep.decoding, rep.repeated_fraction, rep.outputs
         );
     }
+    let _ = writeln!(
+        md,
+        "\n## Step by step ({}, seed {})\n\n{}",
+        cfg.trace_preset.name(),
+        r.trace.sampling.seed,
+        r.trace.table(TRACE_CONTEXT_CHARS)
+    );
     md
 }
