@@ -6,7 +6,7 @@
 #                network, every formula rendered)
 #   make book    build the book → book/book/index.html
 #   make lab     open the notebooks in JupyterLab
-#   make figures copy the figures of the last `make run` into the book
+#   make figures copy the figures of the last `make run` into the book (and chapter 1's traced generation)
 #
 # A Makefile, not an xtask: the set-up must run before cargo can build anything (libtorch), and `make` is
 # already on every machine a Rust learner uses.
@@ -102,3 +102,4 @@ lab: libtorch jupyter evcxr
 
 figures:
 	for ch in ch01 ch02 ch03 ch04 ch05 ch06; do mkdir -p book/src/figures/$$ch && cp runs/$$ch/*.svg book/src/figures/$$ch/; done
+	cp runs/ch01/trace.md book/src/figures/ch01/

@@ -313,6 +313,22 @@ pub fn generate_tokens(
 }
 // ANCHOR_END: generate_tokens
 
+/// The prompt's token ids, encoded strictly: a character the model has never seen is an error that names it,
+/// and so is an empty prompt (there is nothing to continue from).
+pub fn encode_prompt(tokenizer: &Tokenizer, prompt: &str) -> Result<Vec<i64>> {
+    let ids = tokenizer
+        .encode_strict(prompt)
+        .map_err(|e| anyhow::anyhow!("prompt: {e}"))?;
+    require_tokens(&ids, "the prompt")?;
+    Ok(ids)
+}
+
+/// Whether `text` ends with one of the (non-empty) `stop` strings.
+fn ends_with_stop(text: &str, stop: &[String]) -> bool {
+    stop.iter()
+        .any(|s| !s.is_empty() && text.ends_with(s.as_str()))
+}
+
 // ANCHOR: generate
 /// Continue `prompt` token by token, calling `on_token` with each new piece of text as it is chosen
 /// (streaming), and return the generated continuation (without the prompt).
@@ -327,10 +343,7 @@ pub fn generate_with(
     mut on_token: impl FnMut(&str),
 ) -> Result<String> {
     cfg.validate()?;
-    let mut context = tokenizer
-        .encode_strict(prompt)
-        .map_err(|e| anyhow::anyhow!("prompt: {e}"))?;
-    require_tokens(&context, "the prompt")?;
+    let mut context = encode_prompt(tokenizer, prompt)?;
     let prompt_len = context.len();
     let mut decoder = Decoder::new(model, true);
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
@@ -344,11 +357,7 @@ pub fn generate_with(
             on_token(text.get(shown..).unwrap_or_default());
             shown = text.len();
         }
-        if cfg
-            .stop
-            .iter()
-            .any(|s| !s.is_empty() && text.ends_with(s.as_str()))
-        {
+        if ends_with_stop(&text, &cfg.stop) {
             break;
         }
     }
@@ -431,10 +440,7 @@ pub fn trace(
     top: usize,
 ) -> Result<Trace> {
     cfg.validate()?;
-    let mut context = tokenizer
-        .encode_strict(prompt)
-        .map_err(|e| anyhow::anyhow!("prompt: {e}"))?;
-    require_tokens(&context, "the prompt")?;
+    let mut context = encode_prompt(tokenizer, prompt)?;
     let prompt_len = context.len();
     let mut decoder = Decoder::new(model, true);
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
@@ -461,11 +467,7 @@ pub fn trace(
         });
         context.push(chosen as i64);
         text = tokenizer.decode(&context[prompt_len..]);
-        if cfg
-            .stop
-            .iter()
-            .any(|s| !s.is_empty() && text.ends_with(s.as_str()))
-        {
+        if ends_with_stop(&text, &cfg.stop) {
             break;
         }
     }
@@ -528,10 +530,7 @@ pub fn top_next_tokens(
     temperature: f64,
     n: usize,
 ) -> Result<Vec<(String, f64)>> {
-    let context = tokenizer
-        .encode_strict(prompt)
-        .map_err(|e| anyhow::anyhow!("prompt: {e}"))?;
-    require_tokens(&context, "the prompt")?;
+    let context = encode_prompt(tokenizer, prompt)?;
     let probs = softmax_with_temperature(&next_logits(model, &context), temperature);
     Ok(descending_order(&probs)
         .into_iter()

@@ -244,7 +244,6 @@ pub fn run(cfg: &Ch01Config) -> Result<Ch01Result> {
     let repetition = measure_repetition(&gpt, &data.tokenizer, cfg)?;
     let trace = trace_prompt(&gpt, &data.tokenizer, cfg)?;
     run.write_json("trace.json", &trace)?;
-    run.write_text("trace.md", &trace.table(TRACE_CONTEXT_CHARS))?;
 
     let result = Ch01Result {
         device: crate::device::describe(device),
@@ -262,6 +261,7 @@ pub fn run(cfg: &Ch01Config) -> Result<Ch01Result> {
     };
     run.write_json("result.json", &result)?;
     run.write_text("report.md", &report(cfg, &result))?;
+    run.write_text("trace.md", &trace_markdown(cfg, &result))?;
     Ok(result)
 }
 
@@ -603,12 +603,23 @@ pub fn report(cfg: &Ch01Config, r: &Ch01Result) -> String {
             rep.decoding, rep.repeated_fraction, rep.outputs
         );
     }
-    let _ = writeln!(
-        md,
-        "\n## Step by step ({}, seed {})\n\n{}",
-        cfg.trace_preset.name(),
-        r.trace.sampling.seed,
-        r.trace.table(TRACE_CONTEXT_CHARS)
-    );
+    let _ = write!(md, "\n## Step by step\n\n{}", trace_markdown(cfg, r));
     md
+}
+
+/// trace.md: which run and settings the trace comes from, then its table (the book includes this file).
+pub fn trace_markdown(cfg: &Ch01Config, r: &Ch01Result) -> String {
+    let s = &r.trace.sampling;
+    format!(
+        "The {} preset (temperature {}, top-p {}), seed {}, {} tokens; the model's {} most likely \
+         candidates per step; GPT trained on {}.\n\n{}",
+        cfg.trace_preset.name(),
+        s.temperature,
+        s.top_p,
+        s.seed,
+        s.max_new_tokens,
+        cfg.trace_candidates,
+        r.device,
+        r.trace.table(TRACE_CONTEXT_CHARS)
+    )
 }
