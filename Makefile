@@ -7,6 +7,8 @@
 #   make book    build the book → book/book/index.html
 #   make lab     open the notebooks in JupyterLab
 #   make figures copy the figures of the last `make run` into the book (and chapter 1's traced generation)
+#   make doctor  what this machine gives the course: libtorch, CUDA and its GPUs, the CPU's bf16, the tools
+#   make gpu-check  on a GPU machine: CUDA end to end, measured (about 5 minutes)
 #
 # A Makefile, not an xtask: the set-up must run before cargo can build anything (libtorch), and `make` is
 # already on every machine a Rust learner uses.
@@ -28,7 +30,7 @@ export LIBTORCH
 export LD_LIBRARY_PATH := $(LIBTORCH)/lib$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup libtorch mdbook mdbook-katex jupyter evcxr run ch01 ch02 ch03 ch04 ch05 ch06 test test-rust test-notebooks test-book book lab figures
+.PHONY: setup libtorch mdbook mdbook-katex jupyter evcxr doctor gpu-check run ch01 ch02 ch03 ch04 ch05 ch06 test test-rust test-notebooks test-book book lab figures
 
 setup: libtorch mdbook mdbook-katex jupyter evcxr
 
@@ -61,6 +63,28 @@ evcxr: jupyter
 	@"$(JUPYTER)" kernelspec list 2>/dev/null | grep -q '^ *rust ' || evcxr_jupyter --install
 
 run: ch01 ch02 ch03 ch04 ch05 ch06
+
+doctor: libtorch
+	cargo run --release --quiet -- doctor
+
+# On a GPU machine, the checks that need one: the doctor, the device tests on CUDA, the throughput bench on
+# CUDA, and chapter 3's `small` preset (about 12M parameters) for 300 steps, whose report gives tokens/s and
+# MFU. GPU_PEAK_FLOPS sets the peak MFU is measured against (e.g. 989e12 for an H100 SXM's dense bf16);
+# without it, the peak of a bf16 matrix product on the GPU is measured. Everything lands in target/gpu-check/.
+GPU_PEAK_FLOPS ?=
+gpu-check: libtorch
+	@mkdir -p target/gpu-check
+	cargo run --release --quiet -- doctor | tee target/gpu-check/doctor.txt
+	@grep -q '^  cuda:0 ' target/gpu-check/doctor.txt || { echo "error: no CUDA GPU is usable here (see the doctor above)"; exit 1; }
+	JIELONG_TEST_DEVICE=cuda cargo test --release --test device --test cuda
+	cargo bench --bench throughput -- cuda | tee target/gpu-check/throughput.md
+	cargo run --release --example ch03 -- --preset small --print-default-config > target/gpu-check/ch03-small.json
+	"$(PYTHON)" -c 'import json, sys; c = json.load(open(sys.argv[1])); \
+	  c.update(runs_dir="target/gpu-check/runs", compare=False, peak_flops=float(sys.argv[2]) if sys.argv[2] else None); \
+	  c["train"].update(steps=300, eval_every=100, checkpoint_every=0); \
+	  json.dump(c, open(sys.argv[1], "w"), indent=2)' target/gpu-check/ch03-small.json "$(GPU_PEAK_FLOPS)"
+	cargo run --release --example ch03 -- --config target/gpu-check/ch03-small.json --device cuda
+	@grep -h '^Training:' target/gpu-check/runs/ch03-small/report.md
 
 ch01 ch02 ch03 ch04 ch05 ch06: libtorch
 	cargo run --release --example $@

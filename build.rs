@@ -1,9 +1,29 @@
-//! Lets every binary, example and test of this crate find libtorch at run time without LD_LIBRARY_PATH:
-//! torch-sys tells us where libtorch's shared libraries are (`links = "tch"` metadata), and we bake that
-//! directory into the executables as an rpath.
+//! Lets every binary, example, bench and test of this crate find libtorch at run time, and see the GPU.
+//!
+//! - **rpath:** torch-sys tells us where libtorch's shared libraries are (`links = "tch"` metadata), and we bake
+//!   that directory into the executables, so no `LD_LIBRARY_PATH` is needed.
+//! - **CUDA:** nothing in Rust calls a symbol of `libtorch_cuda.so`; its static initializers register the CUDA
+//!   backend when it is loaded. GNU ld's `--as-needed` (Debian's and Ubuntu's default) drops a library no
+//!   symbol is taken from, so without help a binary never loads it and `tch::Cuda::is_available()` is false
+//!   even on a GPU machine. Where libtorch ships the library we link it with `--no-as-needed` — the fix tch's
+//!   own examples use. These are GNU-linker flags, so only for Linux targets; Apple's linker and a CPU-only
+//!   libtorch are left as they were.
+//! - **Where libtorch is**, for `jielong doctor` and the notebooks' run-time loader: `JIELONG_LIBTORCH_LIB`.
+use std::path::Path;
+
 fn main() {
-    if let Ok(lib_dir) = std::env::var("DEP_TCH_LIBTORCH_LIB") {
-        println!("cargo:rustc-link-arg=-Wl,-rpath,{lib_dir}");
-    }
     println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");
+    let Ok(lib_dir) = std::env::var("DEP_TCH_LIBTORCH_LIB") else {
+        return;
+    };
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{lib_dir}");
+    println!("cargo:rustc-env=JIELONG_LIBTORCH_LIB={lib_dir}");
+    let linux = std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux");
+    if linux && Path::new(&lib_dir).join("libtorch_cuda.so").exists() {
+        println!("cargo:rustc-link-arg=-L{lib_dir}");
+        println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
+        println!("cargo:rustc-link-arg=-ltorch_cuda");
+        println!("cargo:rustc-link-arg=-ltorch");
+        println!("cargo:rustc-link-arg=-Wl,--as-needed");
+    }
 }

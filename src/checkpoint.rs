@@ -8,7 +8,6 @@
 use crate::model::{Model, ModelConfig};
 use crate::run::write_atomic;
 use crate::tokenizer::Tokenizer;
-use crate::train::Tracker;
 use anyhow::{Context, Result, bail};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
@@ -29,9 +28,11 @@ pub struct TrainState {
     /// The training config, as JSON, so a resume can refuse a different one.
     pub train_config: serde_json::Value,
     /// The trainer's memory of the run so far (initial loss, best and last evaluation), so a resumed run stops
-    /// where the uninterrupted one would; absent in checkpoints written before it existed.
+    /// where the uninterrupted one would; absent in checkpoints written before it existed. JSON, like the
+    /// config: the trainer reads it back as its [`Tracker`](crate::train::Tracker), and a checkpoint need not
+    /// know the trainer's types.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tracker: Option<Tracker>,
+    pub tracker: Option<serde_json::Value>,
 }
 
 /// A checkpoint read back from disk (tensors on the CPU).

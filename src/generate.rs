@@ -8,6 +8,7 @@
 //! testable and identical on CPU and CUDA; the random draw uses a seeded ChaCha generator, so the same seed
 //! gives the same text.
 
+use crate::markdown::Table;
 use crate::model::{KvCache, Model};
 use crate::tokenizer::{Tokenizer, require_tokens};
 use anyhow::{Result, bail};
@@ -486,8 +487,15 @@ impl Trace {
     /// Spaces are shown as `␣`, newlines as `⏎`; `context_chars` is how much of the context a row shows.
     pub fn table(&self, context_chars: usize) -> String {
         let show = |t: &str| t.replace(' ', "␣").replace('\n', "⏎").replace('|', "\\|");
-        let mut md = String::from(
-            "| step | context (its end) | candidates: model → rule | kept | chosen |\n|---:|---|---|---:|---|\n",
+        let mut table = Table::new(
+            [
+                "step",
+                "context (its end)",
+                "candidates: model → rule",
+                "kept",
+                "chosen",
+            ],
+            "rllrl",
         );
         for (i, step) in self.steps.iter().enumerate() {
             let chars: Vec<char> = step.context.chars().collect();
@@ -509,16 +517,15 @@ impl Trace {
                     )
                 })
                 .collect();
-            md += &format!(
-                "| {} | {ellipsis}`{}` | {} | {} | `{}` |\n",
-                i + 1,
-                show(&tail),
+            table.row([
+                (i + 1).to_string(),
+                format!("{ellipsis}`{}`", show(&tail)),
                 candidates.join(" · "),
-                step.kept,
-                show(&step.chosen)
-            );
+                step.kept.to_string(),
+                format!("`{}`", show(&step.chosen)),
+            ]);
         }
-        md
+        table.to_string()
     }
 }
 

@@ -6,28 +6,33 @@
 //! | module | idea |
 //! | --- | --- |
 //! | [`device`] | where tensors live (CPU or CUDA), seeding, threads |
+//! | [`doctor`] | what this machine gives the course: libtorch, CUDA, the CPU's bf16, the tools |
 //! | [`tokenizer`] | text ↔ token ids |
 //! | [`data`] | corpora (the built-in world, files, Tang poems), splits, batches |
 //! | [`model`] | the bigram baseline and the GPT |
-//! | [`optim`] | the optimizers: AdamW and SGD with momentum |
 //! | [`train`] | the training loop: evaluation, metrics, checkpoints, resume, divergence, early stopping |
+//! | [`optim`] | the optimizers: AdamW and SGD with momentum (part of [`train`]) |
 //! | [`generate`] | the autoregressive loop and its sampling rules |
 //! | [`eval`] | what a model learned: perplexity, cloze accuracy on the world's facts |
 //! | [`plot`] | loss curves and probability charts (SVG, inline in notebooks) |
 //! | [`sft`] | supervised fine-tuning: the chat template, the masked loss, answers, chat |
 //! | [`rl`] | learning from feedback: Bradley–Terry, KL, GAE, PPO, GRPO and DPO losses (chapter 5) |
 //! | [`run`] | a run directory: config, metrics, plots, report |
+//! | [`markdown`] | the reports' Markdown tables |
 //! | [`checkpoint`] | safetensors checkpoints written atomically |
 //! | [`chapters`] | each chapter's experiment: a serde config in, a serde result out |
+//! | [`exercises`] | the chapters' exercises, their checks, and `jielong exercises` |
 
 pub mod chapters;
 pub mod checkpoint;
 pub mod data;
 pub mod device;
+pub mod doctor;
 pub mod eval;
+pub mod exercises;
 pub mod generate;
+pub mod markdown;
 pub mod model;
-pub mod optim;
 pub mod plot;
 pub mod progress;
 pub mod reward;
@@ -37,6 +42,8 @@ pub mod sft;
 pub mod sweep;
 pub mod tokenizer;
 pub mod train;
+/// The optimizers, part of the trainer ([`train::optim`]); kept at this path for programs that name it.
+pub use train::optim;
 
 pub use device::DeviceChoice;
 pub use model::{Model, ModelConfig};

@@ -5,6 +5,8 @@
 //! jielong train --config FILE                                     train one model on one corpus
 //! jielong sample --checkpoint FILE --prompt TEXT [--preset ...] [--trace]   continue a prompt
 //! jielong chat --checkpoint FILE [--system TEXT]                  talk to a fine-tuned model (chapter 4)
+//! jielong doctor [--json]                                         what this machine gives the course
+//! jielong exercises [check N.K [--hint] [--watch] | report]       the chapters' exercises and their checks
 //! ```
 //! Errors print one line naming the problem and exit with status 1.
 
@@ -118,6 +120,15 @@ enum Command {
         #[arg(long, default_value = "auto")]
         device: DeviceChoice,
     },
+    /// Check this machine first: libtorch, CUDA and its GPUs (or why there are none), the CPU's bf16
+    /// support, and the tools of `make test`.
+    Doctor {
+        /// Print the findings as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The chapters' exercises: list them with your status, check one (`check 3.2`), or `report`.
+    Exercises(jielong::exercises::cli::ExercisesArgs),
 }
 
 /// The config of `jielong train`.
@@ -219,6 +230,16 @@ fn run(cli: Cli) -> Result<()> {
             };
             chat(&checkpoint, system.as_deref(), sampling, device)
         }
+        Command::Doctor { json } => {
+            let report = jielong::doctor::examine();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{}", report.to_text());
+            }
+            Ok(())
+        }
+        Command::Exercises(args) => jielong::exercises::cli::run(args),
     }
 }
 

@@ -9,6 +9,8 @@ pub mod ch05;
 pub mod ch06;
 
 use crate::device::{self, DeviceChoice};
+use crate::plot::Figure;
+use crate::run::RunDir;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -285,15 +287,31 @@ pub fn load_config<T: DeserializeOwned>(path: &Path) -> Result<T> {
 }
 
 /// The opening of a chapter's run: [`prepare`] the device, create `<runs_dir>/<run_name>/` and save the
+/// Write a chapter's outputs into its run directory: the figures (drawn from the result), `result.json` and
+/// `report.md`, in that order.
+pub fn write_outputs<R: Serialize>(
+    run: &RunDir,
+    result: &R,
+    figures: Vec<(&str, Figure)>,
+    report: &str,
+) -> Result<()> {
+    for (name, figure) in figures {
+        figure.save(&run.file(name))?;
+    }
+    run.write_json("result.json", result)?;
+    run.write_text("report.md", report)?;
+    Ok(())
+}
+
 /// config that runs into it as config.json.
 pub fn open_run<T: Serialize>(
     config: &T,
     runs_dir: &Path,
     run_name: &str,
     (choice, threads, seed): (DeviceChoice, usize, u64),
-) -> Result<(Device, crate::run::RunDir)> {
+) -> Result<(Device, RunDir)> {
     let device = prepare(choice, threads, seed)?;
-    let run = crate::run::RunDir::create(runs_dir, run_name)?;
+    let run = RunDir::create(runs_dir, run_name)?;
     run.write_json("config.json", config)?;
     Ok((device, run))
 }

@@ -1,0 +1,168 @@
+//! Chapter 2 — optimization and overfitting: why training fails, and what helps.
+//!
+//! Two different ways to fail, each shown by an experiment and its chart:
+//! 1. **Training fails**: the parameters found do not even fit the training data. A learning-rate sweep over
+//!    four orders of magnitude (too high diverges, too low stalls), SGD against AdamW, and warm-up with
+//!    cosine decay against a constant rate. Remedy: change the hyperparameters and train again.
+//! 2. **Training succeeds, testing fails** (overfitting): a model large for its data drives the training
+//!    loss down while the validation loss turns up; early stopping keeps the best checkpoint. Remedies,
+//!    each measured against that baseline: more diverse data, a pretrained start, dropout, weight decay.
+//!
+//! The code, one file per part: [`config`], the texts and the sweep's variants ([`variants`]), the [`figures`]
+//! and the [`report`].
+
+pub mod config;
+pub mod figures;
+pub mod report;
+pub mod variants;
+
+pub use config::*;
+pub use figures::*;
+pub use report::*;
+pub use variants::*;
+
+use crate::data::Split;
+use crate::run::RunDir;
+use crate::sweep::{self, Outcome};
+use crate::train::RunStatus;
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// One run's headline numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// The run's label.
+    pub label: String,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Estimated training loss at the end.
+    pub train_loss: f64,
+    /// Validation loss at the end.
+    pub val_loss: f64,
+    /// Lowest validation loss, and its step.
+    pub best_val_loss: f64,
+    /// Step of the lowest validation loss.
+    pub best_step: usize,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+impl From<&Outcome> for RunSummary {
+    fn from(o: &Outcome) -> Self {
+        let r = &o.report;
+        RunSummary {
+            label: o.variant.label.clone(),
+            status: r.status,
+            train_loss: r.final_train_loss,
+            val_loss: r.final_val_loss,
+            best_val_loss: r.best_val_loss,
+            best_step: r.best_step,
+            seconds: r.seconds,
+        }
+    }
+}
+
+/// What chapter 2 measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ch02Result {
+    /// The device.
+    pub device: String,
+    /// Vocabulary size of the shared character tokenizer.
+    pub vocab_size: usize,
+    /// Part 1: one run per learning rate.
+    pub lr_sweep: Vec<RunSummary>,
+    /// Part 1: SGD against AdamW.
+    pub optimizers: Vec<RunSummary>,
+    /// Part 1: constant rate against warm-up and cosine decay.
+    pub schedules: Vec<RunSummary>,
+    /// Part 2: the overfitting baseline, trained for all its steps.
+    pub overfit: RunSummary,
+    /// Part 2: the same run with early stopping, ending on its best weights.
+    pub early_stopped: RunSummary,
+    /// Part 2: each remedy, with the baseline first.
+    pub remedies: Vec<RunSummary>,
+    /// Characters of the small training set and of the held-out text.
+    pub small_set_chars: (usize, usize),
+    /// Every run's hyperparameters and results (also in results.csv).
+    pub table: sweep::Table,
+    /// The run directory.
+    pub run_dir: PathBuf,
+    /// Total wall time.
+    pub seconds: f64,
+}
+
+/// Run chapter 2's experiments and write `runs/<run_name>/`.
+pub fn run(cfg: &Ch02Config) -> Result<Ch02Result> {
+    let clock = Instant::now();
+    cfg.validate()?;
+    let device = super::prepare(cfg.device, cfg.threads, cfg.seed)?;
+    let run = RunDir::create(&cfg.runs_dir, &cfg.run_name)?;
+    run.write_json("config.json", cfg)?;
+    let texts = Texts::load(cfg)?;
+    let setup = |split| sweep_setup(cfg, &run, &texts, split);
+
+    let big = texts.split(&texts.corpus, cfg.val_fraction, cfg.base_train.block_size)?;
+    let lr_sweep = sweep::run(&setup(&big)?, &lr_variants(cfg))?;
+    let optimizers = sweep::run(&setup(&big)?, &optimizer_variants(cfg))?;
+    let schedules = sweep::run(&setup(&big)?, &schedule_variants(cfg))?;
+    lr_curves_figure(&lr_sweep)?.save(&run.file("lr_curves.svg"))?;
+    lr_final_figure(&lr_sweep)?.save(&run.file("lr_final.svg"))?;
+    curves_figure("SGD and AdamW, same steps", &optimizers, true)?
+        .save(&run.file("optimizers.svg"))?;
+    curves_figure("Warm-up and cosine decay at a high rate", &schedules, true)?
+        .save(&run.file("schedules.svg"))?;
+
+    let small = Split::from_parts(
+        &texts.encode(&texts.small),
+        &texts.encode(&texts.held_out),
+        cfg.overfit_train.block_size,
+    )?;
+    let other_people = big_pretrain_split(&texts, cfg)?;
+    let pretrained = sweep::run(&setup(&other_people)?, &[pretrain_variant(cfg)])?;
+    let baseline = overfit_variant(cfg);
+    let stopped = early_stopping_variant(cfg, &baseline);
+    let part2 = sweep::run(&setup(&small)?, &[baseline.clone(), stopped])?;
+    overfitting_figure(&part2[0], &part2[1])?.save(&run.file("overfitting.svg"))?;
+    let remedies = sweep::run(
+        &setup(&small)?,
+        &remedy_variants(cfg, &baseline, pretrained[0].checkpoint.clone())?,
+    )?;
+    let mut with_baseline = vec![part2[0].clone()];
+    with_baseline.extend(remedies.iter().cloned());
+    remedies_figure(&with_baseline)?.save(&run.file("remedies.svg"))?;
+
+    let all: Vec<Outcome> = [
+        &lr_sweep,
+        &optimizers,
+        &schedules,
+        &pretrained,
+        &part2,
+        &remedies,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
+    let table = sweep::results_table(&all);
+    run.write_text("results.csv", &table.csv())?;
+    let summaries = |o: &[Outcome]| o.iter().map(RunSummary::from).collect::<Vec<_>>();
+    let result = Ch02Result {
+        device: crate::device::describe(device),
+        vocab_size: texts.tokenizer.vocab_size(),
+        lr_sweep: summaries(&lr_sweep),
+        optimizers: summaries(&optimizers),
+        schedules: summaries(&schedules),
+        overfit: RunSummary::from(&part2[0]),
+        early_stopped: RunSummary::from(&part2[1]),
+        remedies: summaries(&with_baseline),
+        small_set_chars: (texts.small.chars().count(), texts.held_out.chars().count()),
+        table,
+        run_dir: run.path.clone(),
+        seconds: clock.elapsed().as_secs_f64(),
+    };
+    run.write_json("result.json", &result)?;
+    run.write_text("report.md", &report(&result))?;
+    Ok(result)
+}

@@ -1,0 +1,56 @@
+//! Who attends to whom: the pretrained model's last-layer attention weights on one sentence.
+
+use super::figures::attention_heatmaps;
+use crate::model::Model;
+use crate::plot::Figure;
+use crate::tokenizer::Tokenizer;
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+use tch::{Device, Kind, Tensor};
+
+/// One layer's attention weights on a sentence: its tokens and one `[query][key]` panel per head, named
+/// `layer L, head H`. Part of the chapter's result, so the figure can be drawn again from `result.json`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttentionMaps {
+    /// The sentence's tokens, as the axes show them.
+    pub tokens: Vec<String>,
+    /// `(panel title, weights[query][key])`, one per head.
+    pub panels: Vec<(String, Vec<Vec<f64>>)>,
+}
+
+// ANCHOR: attention_figure
+/// The last layer's attention weights on `sentence`, one panel per head.
+pub fn last_layer_attention(
+    model: &Model,
+    tokenizer: &Tokenizer,
+    sentence: &str,
+) -> Result<AttentionMaps> {
+    let ids = tokenizer.encode(sentence);
+    let idx = Tensor::from_slice(&ids)
+        .unsqueeze(0)
+        .to_device(model.device());
+    let maps = model.attention_maps(&idx);
+    let Some(last) = maps.last() else {
+        bail!("the model has no attention layers");
+    };
+    let (layer, heads) = (maps.len(), last.size()[1]);
+    let panels = (0..heads)
+        .map(|h| {
+            let w = last
+                .get(0)
+                .get(h)
+                .to_kind(Kind::Double)
+                .to_device(Device::Cpu);
+            let rows: Vec<Vec<f64>> = Vec::<Vec<f64>>::try_from(&w)?;
+            Ok((format!("layer {layer}, head {}", h + 1), rows))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let tokens: Vec<String> = ids.iter().map(|&id| tokenizer.token_piece(id)).collect();
+    Ok(AttentionMaps { tokens, panels })
+}
+
+/// The figure of [`last_layer_attention`]: one heat map per head ([`attention_heatmaps`]).
+pub fn attention_figure(model: &Model, tokenizer: &Tokenizer, sentence: &str) -> Result<Figure> {
+    attention_heatmaps(&last_layer_attention(model, tokenizer, sentence)?)
+}
+// ANCHOR_END: attention_figure

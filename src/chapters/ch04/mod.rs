@@ -1,0 +1,176 @@
+//! Chapter 4 — supervised fine-tuning (SFT): from a well-read hermit to an assistant that answers.
+//!
+//! The experiment, in the order [`run`] does it:
+//! 1. take chapter 3's pretrained model (pretraining it first if it is missing);
+//! 2. fine-tune it on questions about half of the world's people, the loss on the answers only;
+//! 3. the same with the loss on every token, from a random start, and with LoRA adapters;
+//! 4. measure answer accuracy on the fine-tuned people and on the held-out half, whose facts the model read
+//!    in pretraining but was never asked about;
+//! 5. repeat from models pretrained on text of lower paraphrase diversity: knowledge extraction;
+//! 6. ask the same questions before and after, and about people who do not exist.
+//!
+//! The fine-tuned checkpoint `runs/ch04/sft/model.safetensors` is where chapter 5 starts.
+//!
+//! The code, one file per part: [`config`], the data ([`data`]), the fine-tuning runs and the diversity sweep
+//! ([`finetune`]), questions before and after ([`answers`]), the [`figures`] (drawn from the result alone) and
+//! the [`report`].
+
+pub mod answers;
+pub mod config;
+pub mod data;
+pub mod figures;
+pub mod finetune;
+pub mod report;
+
+pub use answers::*;
+pub use config::*;
+pub use data::*;
+pub use figures::{accuracy_figure, diversity_figure, loss_figure};
+pub use finetune::*;
+pub use report::*;
+
+use super::ch03::{self};
+use super::prepare;
+use crate::checkpoint;
+use crate::device::{self};
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Where the fine-tuned checkpoint lives: the start of chapter 5.
+pub fn finetuned_checkpoint_path(cfg: &Ch04Config) -> PathBuf {
+    cfg.runs_dir
+        .join(&cfg.run_name)
+        .join("sft")
+        .join("model.safetensors")
+}
+
+/// What chapter 4's experiment measured and where it wrote its files.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ch04Result {
+    /// The device.
+    pub device: String,
+    /// Fine-tuning examples.
+    pub train_examples: usize,
+    /// One example conversation, token by token, with its mask.
+    pub mask_example: Vec<MaskedToken>,
+    /// The fine-tuning runs: masked (the main one), unmasked, random start, LoRA.
+    pub runs: Vec<SftRun>,
+    /// Held-out accuracy against pretraining diversity.
+    pub diversity: Vec<DiversityPoint>,
+    /// The same questions before and after fine-tuning.
+    pub before_after: Vec<BeforeAfter>,
+    /// Questions about people who do not exist and the fine-tuned model's answers.
+    pub unknown: Vec<BeforeAfter>,
+    /// Fraction of those answered with an invented fact rather than "I don't know".
+    pub invented: f64,
+    /// The fine-tuned checkpoint chapter 5 starts from.
+    pub finetuned_checkpoint: PathBuf,
+    /// The run directory.
+    pub run_dir: PathBuf,
+    /// Total wall time.
+    pub seconds: f64,
+}
+
+/// Run chapter 4's experiment and write `runs/<run_name>/`.
+pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
+    let clock = Instant::now();
+    cfg.validate()?;
+    let setting = (cfg.device, cfg.threads, cfg.seed);
+    let (device, run) = super::open_run(cfg, &cfg.runs_dir, &cfg.run_name, setting)?;
+    let pretrained = ch03::ensure_pretrained(&cfg.pretrain)?;
+    let data = prepare_data(cfg)?;
+    let setup = SftSetup {
+        cfg,
+        data: &data,
+        device,
+    };
+
+    let (model, tokenizer, main) = finetune(
+        &setup,
+        "answers only (masked)",
+        "sft",
+        &pretrained,
+        Start::Pretrained,
+        true,
+    )?;
+    let mask_example = mask_example(&tokenizer, &data.train[0])?;
+    let (_, _, unmasked) = finetune(
+        &setup,
+        "every token",
+        "sft-unmasked",
+        &pretrained,
+        Start::Pretrained,
+        false,
+    )?;
+    let (_, _, random) = finetune(
+        &setup,
+        "random start",
+        "sft-random",
+        &pretrained,
+        Start::Random,
+        true,
+    )?;
+    let lora_label = format!("LoRA r = {}", cfg.lora.rank);
+    let (_, _, lora) = finetune(
+        &setup,
+        &lora_label,
+        "sft-lora",
+        &pretrained,
+        Start::Lora,
+        true,
+    )?;
+    let diversity = diversity_sweep(&setup, &main)?;
+
+    let (base, _) = checkpoint::load_model(&pretrained, device)?;
+    let before_after = before_after(cfg, &data, &base, &model, &tokenizer)?;
+    let unknown = unknown_people(cfg, &data.world, &base, &model, &tokenizer)?;
+    let invented = unknown
+        .iter()
+        .filter(|u| !u.finetuned.contains("don't know"))
+        .count() as f64
+        / unknown.len().max(1) as f64;
+    let runs = vec![main, unmasked, random, lora];
+    let result = Ch04Result {
+        device: device::describe(device),
+        train_examples: data.train.len(),
+        mask_example,
+        runs,
+        diversity,
+        before_after,
+        unknown,
+        invented,
+        finetuned_checkpoint: finetuned_checkpoint_path(cfg),
+        run_dir: run.path.clone(),
+        seconds: clock.elapsed().as_secs_f64(),
+    };
+    super::write_outputs(&run, &result, figures::draw(&result)?, &report(&result))?;
+    Ok(result)
+}
+
+/// The fine-tuned checkpoint of `cfg`, made first (pretraining too, if needed) when it is missing: what
+/// chapter 5 calls before it starts.
+pub fn ensure_finetuned(cfg: &Ch04Config) -> Result<PathBuf> {
+    let path = finetuned_checkpoint_path(cfg);
+    if !path.exists() {
+        cfg.validate()?;
+        let device = prepare(cfg.device, cfg.threads, cfg.seed)?;
+        let pretrained = ch03::ensure_pretrained(&cfg.pretrain)?;
+        let data = prepare_data(cfg)?;
+        let setup = SftSetup {
+            cfg,
+            data: &data,
+            device,
+        };
+        finetune(
+            &setup,
+            "answers only (masked)",
+            "sft",
+            &pretrained,
+            Start::Pretrained,
+            true,
+        )?;
+    }
+    Ok(path)
+}

@@ -1,0 +1,256 @@
+//! Chapter 5 — learning from feedback (RLHF): the model no longer sees a reference answer token by token,
+//! only a judgement of its whole answer.
+//!
+//! The experiment, in the order [`run`] does it:
+//! 1. take chapter 4's fine-tuned model (fine-tuning, and pretraining, it first if it is missing);
+//! 2. **collect feedback**: sample several answers per prompt, and let the labeller's rule rank them;
+//! 3. **reward model**: the fine-tuned transformer with a scalar head, trained on the ranked pairs;
+//! 4. **PPO**: sample, score with the reward model, update with a value head, GAE and a KL penalty; and the
+//!    same without the KL penalty, where the reward model gets gamed;
+//! 5. **GRPO**: the same loop with group-relative advantages and no value head;
+//! 6. **DPO**: the same pairs, no reward model and no sampling loop;
+//! 7. ask every model the same held-out prompts and score the answers with the rule.
+//!
+//! The code, one file per part: [`config`], the prompts, demonstrations and feedback ([`prompts`]), scoring
+//! every model on the held-out prompts ([`scores`]), the [`figures`] (drawn from the result alone) and the
+//! [`report`].
+
+pub mod config;
+pub mod figures;
+pub mod prompts;
+pub mod report;
+pub mod scores;
+
+pub use config::*;
+pub use figures::{
+    dpo_figure, overoptimization_figure, policy_figure, reward_figure, scores_figure,
+};
+pub use prompts::*;
+pub use report::*;
+pub use scores::*;
+
+use super::ch04::{self};
+use crate::checkpoint;
+use crate::data::feedback::Preference;
+use crate::data::instruct::Task;
+use crate::device::{self};
+use crate::model::Model;
+use crate::reward::{self, RewardModel, RewardReport};
+use crate::rl::dpo::{self, DpoReport};
+use crate::rl::ppo::{self, PolicyReport};
+use crate::run::RunDir;
+use crate::tokenizer::Tokenizer;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// One policy optimization run's label, curves and final scores.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolicyRun {
+    /// What was run.
+    pub label: String,
+    /// The curves over rounds.
+    pub report: PolicyReport,
+}
+
+/// One held-out prompt answered by every model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BeforeAfter {
+    /// The kind of prompt.
+    pub task: Task,
+    /// The prompt.
+    pub prompt: String,
+    /// `(model, answer, rule score)` for each model.
+    pub answers: Vec<(String, String, f64)>,
+}
+/// What chapter 5's experiment measured and where it wrote its files.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ch05Result {
+    /// The device.
+    pub device: String,
+    /// Training and held-out prompts.
+    pub prompts: (usize, usize),
+    /// Fraction of the fine-tuned model's sampled answers the rule calls good.
+    pub sampled_good: f64,
+    /// Preference pairs: training and held-out.
+    pub pairs: (usize, usize),
+    /// A few training pairs, to show what the labeller decided.
+    pub example_pairs: Vec<Preference>,
+    /// The reward model's training.
+    pub reward: RewardReport,
+    /// PPO, PPO without the KL penalty, and GRPO.
+    pub policies: Vec<PolicyRun>,
+    /// DPO.
+    pub dpo: DpoReport,
+    /// Every model on the held-out prompts: SFT, PPO, PPO without KL, GRPO, DPO.
+    pub scores: Vec<PolicyScore>,
+    /// The same held-out prompts answered by each model.
+    pub before_after: Vec<BeforeAfter>,
+    /// Wall time of each stage in seconds: feedback, reward model, PPO, PPO without KL, GRPO, DPO.
+    pub stage_seconds: Vec<(String, f64)>,
+    /// The run directory.
+    pub run_dir: PathBuf,
+    /// Total wall time.
+    pub seconds: f64,
+}
+
+/// Where a policy's checkpoint is written: `<runs_dir>/<run_name>/<name>/model.safetensors`.
+pub fn policy_checkpoint_path(cfg: &Ch05Config, name: &str) -> PathBuf {
+    cfg.runs_dir
+        .join(&cfg.run_name)
+        .join(name)
+        .join("model.safetensors")
+}
+
+/// Run chapter 5's experiment and write `runs/<run_name>/`.
+pub fn run(cfg: &Ch05Config) -> Result<Ch05Result> {
+    let clock = Instant::now();
+    cfg.validate()?;
+    let setting = (cfg.device, cfg.threads, cfg.seed);
+    let (device, run) = super::open_run(cfg, &cfg.runs_dir, &cfg.run_name, setting)?;
+    let ch04_path = ch04::ensure_finetuned(&cfg.sft)?;
+    let (ch04_model, _) = checkpoint::load_model(&ch04_path, device)
+        .with_context(|| format!("loading the fine-tuned model {}", ch04_path.display()))?;
+    let prompts = prepare_prompts(cfg)?;
+    let mut stages = Vec::new();
+    let mut stage =
+        |name: &str, t: Instant| stages.push((name.to_string(), t.elapsed().as_secs_f64()));
+
+    let t = Instant::now();
+    let (sft_model, tokenizer, _) = demonstrate(cfg, &run, &ch04_path, &prompts, device)?;
+    let sft_path = demonstrations_checkpoint_path(cfg);
+    let load = || checkpoint::load_model(&sft_path, device);
+    stage("demonstrations", t);
+
+    let t = Instant::now();
+    let (train_pairs, sampled_good) = collect_feedback(
+        cfg,
+        &prompts.world,
+        &sft_model,
+        &tokenizer,
+        &prompts.train,
+        cfg.seed,
+    )?;
+    let (val_pairs, _) = collect_feedback(
+        cfg,
+        &prompts.world,
+        &sft_model,
+        &tokenizer,
+        &prompts.eval,
+        held_out_feedback_seed(cfg),
+    )?;
+    stage("feedback", t);
+
+    let t = Instant::now();
+    let mut reward_model = RewardModel::new(load()?.0);
+    let reward = reward::train_reward_model(
+        &mut reward_model,
+        &tokenizer,
+        &train_pairs,
+        &val_pairs,
+        &cfg.reward,
+        cfg.progress,
+    )?;
+    stage("reward model", t);
+
+    let mut policies = Vec::new();
+    let mut answers = vec![
+        answer_all(
+            &ch04_model,
+            &tokenizer,
+            &prompts.eval,
+            cfg.max_answer_tokens,
+            "chapter 4",
+        )?,
+        answer_all(
+            &sft_model,
+            &tokenizer,
+            &prompts.eval,
+            cfg.max_answer_tokens,
+            "SFT + demos",
+        )?,
+    ];
+    let mut no_kl = cfg.ppo.clone();
+    no_kl.kl_coef = 0.0;
+    for (label, dir, policy_cfg) in [
+        ("PPO", "ppo", &cfg.ppo),
+        ("PPO without KL", "ppo-no-kl", &no_kl),
+        ("GRPO", "grpo", &cfg.grpo),
+    ] {
+        let t = Instant::now();
+        let (mut policy, _) = load()?;
+        let report = ppo::optimize_policy(
+            &mut policy,
+            &sft_model,
+            &reward_model,
+            &tokenizer,
+            &prompts.train,
+            policy_cfg,
+            (dir, cfg.progress),
+        )?;
+        save_policy(&run, dir, &policy, &tokenizer)?;
+        answers.push(answer_all(
+            &policy,
+            &tokenizer,
+            &prompts.eval,
+            cfg.max_answer_tokens,
+            label,
+        )?);
+        policies.push(PolicyRun {
+            label: label.into(),
+            report,
+        });
+        stage(label, t);
+    }
+
+    let t = Instant::now();
+    let (mut policy, _) = load()?;
+    let dpo = dpo::train_dpo(
+        &mut policy,
+        &sft_model,
+        &tokenizer,
+        &train_pairs,
+        &val_pairs,
+        &cfg.dpo,
+        cfg.progress,
+    )?;
+    save_policy(&run, "dpo", &policy, &tokenizer)?;
+    answers.push(answer_all(
+        &policy,
+        &tokenizer,
+        &prompts.eval,
+        cfg.max_answer_tokens,
+        "DPO",
+    )?);
+    stage("DPO", t);
+
+    let scores = answers
+        .iter()
+        .map(|a| score_policy(a, &prompts.eval, &reward_model, &tokenizer))
+        .collect::<Result<Vec<_>>>()?;
+    let before_after = before_after(&prompts.eval, &answers);
+    let example_pairs = example_pairs(&train_pairs);
+    let result = Ch05Result {
+        device: device::describe(device),
+        prompts: (prompts.train.len(), prompts.eval.len()),
+        sampled_good,
+        pairs: (train_pairs.len(), val_pairs.len()),
+        example_pairs,
+        reward,
+        policies,
+        dpo,
+        scores,
+        before_after,
+        stage_seconds: stages,
+        run_dir: run.path.clone(),
+        seconds: clock.elapsed().as_secs_f64(),
+    };
+    super::write_outputs(&run, &result, figures::draw(&result)?, &report(&result))?;
+    Ok(result)
+}
+
+fn save_policy(run: &RunDir, name: &str, model: &Model, tokenizer: &Tokenizer) -> Result<()> {
+    let dir = RunDir::create(&run.path, name)?;
+    checkpoint::save(&dir.file("model.safetensors"), model, tokenizer, None)
+}

@@ -1,0 +1,337 @@
+//! Every chart of chapter 6, drawn from its result alone ([`draw`]), so the book's figures can be drawn again
+//! from `result.json`.
+
+use super::Ch06Result;
+use super::abilities::{Abilities, Scores};
+use super::induction::{InductionPoint, InductionResult};
+use super::ladder::{Rung, SizeRun};
+use crate::data::skills::Format;
+use crate::eval::PowerLaw;
+use crate::plot::{self, Figure, Series};
+use anyhow::{Result, bail};
+
+/// Every chart of the chapter, as `(file name, figure)`, from the result alone.
+pub fn draw(r: &Ch06Result) -> Result<Vec<(&'static str, Figure)>> {
+    Ok(vec![
+        ("scaling_params.svg", scaling_params_figure(r)?),
+        ("scaling_compute.svg", scaling_compute_figure(r)?),
+        ("icl_shots.svg", icl_figure(r)?),
+        ("cot_digits.svg", cot_figure(r)?),
+        ("mirage_exact.svg", mirage_figure(r, Metric::Exact)?),
+        ("mirage_partial.svg", mirage_figure(r, Metric::Partial)?),
+        ("instructions.svg", instructions_figure(r)?),
+        ("induction_loss.svg", induction_loss_figure(&r.induction)?),
+        (
+            "induction_scores.svg",
+            induction_scores_figure(&r.induction)?,
+        ),
+        ("induction_head.svg", induction_head_figure(&r.induction)?),
+    ])
+}
+
+/// The ladder's points `(x, y)`, one per size.
+fn ladder(r: &Ch06Result, x: fn(&SizeRun) -> f64, y: impl Fn(&Rung) -> f64) -> Vec<(f64, f64)> {
+    r.rungs.iter().map(|g| (x(&g.run), y(g))).collect()
+}
+
+/// A fitted power law drawn over the range of `xs`.
+fn law_series(label: &str, law: Option<PowerLaw>, xs: &[f64]) -> Option<Series> {
+    let law = law?;
+    let (lo, hi) = xs
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    let points = (0..=20)
+        .map(|k| lo * (hi / lo).powf(f64::from(k) / 20.0))
+        .map(|x| (x, law.at(x)))
+        .collect();
+    Some(
+        Series::new(
+            format!(
+                "{label}: L = {:.2} · x^{:.3} (R² {:.2})",
+                law.a, law.k, law.r2
+            ),
+            points,
+        )
+        .dashed(),
+    )
+}
+
+/// Final validation loss against non-embedding parameters, log–log, with the fitted power law.
+pub fn scaling_params_figure(r: &Ch06Result) -> Result<Figure> {
+    let points = ladder(r, |s| s.non_embedding_params, |g| g.run.val_loss);
+    let xs: Vec<f64> = points.iter().map(|p| p.0).collect();
+    let mut series = vec![Series::points("sizes", points)];
+    series.extend(law_series("fit", r.scaling.loss_vs_params, &xs));
+    plot::log_log_chart(
+        "Validation loss against model size",
+        "non-embedding parameters N",
+        "validation loss (nats/char)",
+        &series,
+    )
+}
+
+/// Every size's validation curve against training compute, log–log, with the power law through the
+/// final points.
+pub fn scaling_compute_figure(r: &Ch06Result) -> Result<Figure> {
+    let mut series: Vec<Series> = (r.rungs.iter())
+        .map(|g| {
+            let points = (g.run.curve.iter())
+                .filter(|p| p.step > 0)
+                .map(|p| (p.flops, p.val_loss))
+                .collect();
+            Series::new(
+                format!(
+                    "{} ({})",
+                    g.run.size.label,
+                    count(g.run.non_embedding_params)
+                ),
+                points,
+            )
+        })
+        .collect();
+    let xs: Vec<f64> = r.rungs.iter().map(|g| g.run.flops).collect();
+    series.extend(law_series("final points", r.scaling.loss_vs_compute, &xs));
+    plot::log_log_chart(
+        "Validation loss against training compute",
+        "training FLOPs",
+        "validation loss (nats/char)",
+        &series,
+    )
+}
+
+/// `12.3k`, `786k`, `1.2M`.
+fn count(n: f64) -> String {
+    if n >= 1e6 {
+        format!("{:.1}M", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.0}k", n / 1e3)
+    } else {
+        format!("{n:.0}")
+    }
+}
+
+/// Code accuracy against the number of examples, one line per size, beside an ideal reader's share of
+/// letters the examples showed.
+pub fn icl_figure(r: &Ch06Result) -> Result<Figure> {
+    let mut series: Vec<Series> = (r.rungs.iter())
+        .map(|g| {
+            let points = g
+                .abilities
+                .code
+                .iter()
+                .map(|c| (c.shots as f64, c.scores.exact))
+                .collect();
+            Series::new(g.run.size.label.clone(), points)
+        })
+        .collect();
+    if let Some(g) = r.rungs.first() {
+        let ideal = (g.abilities.code.iter())
+            .map(|c| (c.shots as f64, c.ideal))
+            .collect();
+        series.push(Series::new("ideal reader", ideal).dashed());
+    }
+    plot::line_chart(
+        "In-context learning: a new code book in every prompt",
+        "examples in the prompt",
+        "codes right",
+        &series,
+    )
+}
+
+/// Exact-match accuracy of addition against digit count, worked (solid) and direct (dashed), per size.
+pub fn cot_figure(r: &Ch06Result) -> Result<Figure> {
+    let mut series = Vec::new();
+    for (i, g) in r.rungs.iter().enumerate() {
+        for format in Format::ALL {
+            let points = (g.abilities.addition.iter())
+                .filter(|a| a.format == format)
+                .map(|a| (f64::from(a.digits), a.scores.exact))
+                .collect();
+            let s = Series::new(
+                format!("{} · {}", g.run.size.label, legend_name(format)),
+                points,
+            )
+            .colored(i);
+            series.push(if format == Format::Direct {
+                s.dashed()
+            } else {
+                s
+            });
+        }
+    }
+    let title = format!(
+        "Addition: answer alone or worked steps (trained on 1–{} digits)",
+        r.max_digits
+    );
+    plot::line_chart(&title, "digits per operand", "exact answers", &series)
+}
+
+/// A format as the chain-of-thought chart's legend names it (whose line samples are all drawn solid).
+fn legend_name(format: Format) -> &'static str {
+    match format {
+        Format::Direct => "answer alone (dashed)",
+        Format::Worked => "worked steps",
+    }
+}
+
+/// Which kind of score a mirage chart shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// All or nothing.
+    Exact,
+    /// By edits: one wrong character of five scores 0.8.
+    Partial,
+}
+
+/// The tasks the mirage charts follow across sizes, with one size's scores on each: worked sums one digit
+/// short of the longest trained and at the longest, and the instructed and held-out operations.
+pub fn mirage_tasks(max_digits: u32, a: &Abilities) -> Vec<(String, Scores)> {
+    let d = max_digits;
+    let sums = |digits: u32| {
+        let scores = a.addition_at(Format::Worked, digits).map(|s| s.scores);
+        (
+            format!("{digits}-digit sums, worked"),
+            scores.unwrap_or_default(),
+        )
+    };
+    vec![
+        sums(d.saturating_sub(1).max(1)),
+        sums(d),
+        ("instructed operations".into(), a.instructions(true)),
+        ("held-out operations".into(), a.instructions(false)),
+    ]
+}
+
+/// Each of [`mirage_tasks`] against model size (x: log₁₀ of non-embedding parameters), scored exactly or
+/// with partial credit: the two charts of the mirage question, drawn from the same answers.
+pub fn mirage_figure(r: &Ch06Result, metric: Metric) -> Result<Figure> {
+    let pick = |s: &Scores| match metric {
+        Metric::Exact => s.exact,
+        Metric::Partial => s.edit,
+    };
+    let per_size: Vec<(f64, Vec<(String, Scores)>)> = (r.rungs.iter())
+        .map(|g| {
+            (
+                g.run.non_embedding_params.log10(),
+                mirage_tasks(r.max_digits, &g.abilities),
+            )
+        })
+        .collect();
+    let labels: Vec<String> = per_size.first().map_or_else(Vec::new, |(_, t)| {
+        t.iter().map(|(label, _)| label.clone()).collect()
+    });
+    let series: Vec<Series> = (labels.into_iter().enumerate())
+        .map(|(i, label)| {
+            let points = per_size
+                .iter()
+                .map(|(x, tasks)| (*x, pick(&tasks[i].1)))
+                .collect();
+            Series::new(label, points)
+        })
+        .collect();
+    let (title, y) = match metric {
+        Metric::Exact => ("Scored all or nothing (exact match)", "exact match"),
+        Metric::Partial => (
+            "The same answers, partial credit (edit similarity)",
+            "edit similarity",
+        ),
+    };
+    plot::line_chart(title, "log₁₀ non-embedding parameters", y, &series)
+}
+
+/// Instructions for trained and held-out operations, and the held-out operations in prose, against size.
+pub fn instructions_figure(r: &Ch06Result) -> Result<Figure> {
+    let x = |s: &SizeRun| s.non_embedding_params.log10();
+    let series = vec![
+        Series::new(
+            "instructed in training",
+            ladder(r, x, |g| g.abilities.instructions(true).exact),
+        ),
+        Series::new(
+            "held out: as instructions",
+            ladder(r, x, |g| g.abilities.instructions(false).exact),
+        ),
+        Series::new(
+            "held out: in prose",
+            ladder(r, x, |g| g.abilities.held_out_prose().exact),
+        )
+        .dashed(),
+    ];
+    plot::line_chart(
+        "Instructions for operations never instructed in training",
+        "log₁₀ non-embedding parameters",
+        "exact answers",
+        &series,
+    )
+}
+
+/// The probe's copy losses through training.
+pub fn induction_loss_figure(r: &InductionResult) -> Result<Figure> {
+    let curve =
+        |f: fn(&InductionPoint) -> f64| r.curve.iter().map(|p| (p.step as f64, f(p))).collect();
+    plot::line_chart(
+        "Attention-only model: loss on each copy of a repeated sequence",
+        "training step",
+        "loss (nats)",
+        &[
+            Series::new("first copy (nothing to copy)", curve(|p| p.first_copy_loss)),
+            Series::new(
+                "second copy (copy the first)",
+                curve(|p| p.second_copy_loss),
+            ),
+        ],
+    )
+}
+
+/// Every head's induction score through training.
+pub fn induction_scores_figure(r: &InductionResult) -> Result<Figure> {
+    let Some(last) = r.curve.last() else {
+        bail!("the induction curve is empty");
+    };
+    let mut series = Vec::new();
+    for (l, row) in last.scores.iter().enumerate() {
+        for h in 0..row.len() {
+            let points = r
+                .curve
+                .iter()
+                .map(|p| (p.step as f64, p.scores[l][h]))
+                .collect();
+            let s = Series::new(format!("layer {l} head {h}"), points);
+            series.push(if l == 0 { s.dashed() } else { s });
+        }
+    }
+    plot::line_chart(
+        "Induction score of every head",
+        "training step",
+        "attention to the token after the earlier occurrence",
+        &series,
+    )
+}
+
+/// A one-character label for token id `t` (a–z, A–Z, 0–9, then `#`), so that a sequence's labels fit
+/// under a heat map.
+fn token_symbol(t: i64) -> String {
+    const SYMBOLS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let symbol = usize::try_from(t).ok().and_then(|i| SYMBOLS.chars().nth(i));
+    symbol.unwrap_or('#').to_string()
+}
+
+/// The previous-token head and the induction head on one repeated sequence.
+pub fn induction_head_figure(r: &InductionResult) -> Result<Figure> {
+    let tokens: Vec<String> = r.tokens.iter().map(|&t| token_symbol(t)).collect();
+    let (l, h) = r.best_head;
+    plot::heatmaps(
+        "Two heads on a sequence written twice",
+        &tokens,
+        &[
+            (
+                format!("layer 0 head {}: previous token", r.previous_token_head.0),
+                r.previous_map.clone(),
+            ),
+            (
+                format!("layer {l} head {h}: induction"),
+                r.induction_map.clone(),
+            ),
+        ],
+    )
+}
