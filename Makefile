@@ -1,11 +1,12 @@
 # jielong — the course's tasks. On a new machine `make run` and `make test` are all you need: each installs
-# what is missing (libtorch, mdbook, jupyter, evcxr) and reuses what is there.
+# what is missing (libtorch, mdbook, mdbook-katex, jupyter, evcxr) and reuses what is there.
 #
 #   make run     every chapter's experiment → runs/ch01/ … runs/ch06/ (make ch01, make ch06, …: one chapter)
-#   make test    Rust tests, notebooks executed headless, the book built
+#   make test    Rust tests, notebooks executed headless, the book built and checked (nothing loaded from the
+#                network, every formula rendered)
 #   make book    build the book → book/book/index.html
 #   make lab     open the notebooks in JupyterLab
-#   make figures copy the figures of the last `make run` into the book
+#   make figures copy the figures of the last `make run` into the book (and chapter 1's traced generation)
 #   make doctor  what this machine gives the course: libtorch, CUDA and its GPUs, the CPU's bf16, the tools
 #   make gpu-check  on a GPU machine: CUDA end to end, measured (about 5 minutes)
 #
@@ -15,6 +16,8 @@
 SHELL := /bin/bash
 TORCH_VERSION := 2.11.0
 MDBOOK_VERSION := 0.4.52
+# The last mdbook-katex for mdBook 0.4 (0.10 needs mdBook 0.5); about 2½ minutes to build on 2 cores.
+MDBOOK_KATEX_VERSION := 0.9.4
 EVCXR_VERSION := 0.22.0
 VENV := $(CURDIR)/.venv
 PYTHON := $(VENV)/bin/python
@@ -27,9 +30,9 @@ export LIBTORCH
 export LD_LIBRARY_PATH := $(LIBTORCH)/lib$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup libtorch mdbook jupyter evcxr doctor gpu-check run ch01 ch02 ch03 ch04 ch05 ch06 test test-rust test-notebooks book lab figures
+.PHONY: setup libtorch mdbook mdbook-katex jupyter evcxr doctor gpu-check run ch01 ch02 ch03 ch04 ch05 ch06 test test-rust test-notebooks test-book book lab figures
 
-setup: libtorch mdbook jupyter evcxr
+setup: libtorch mdbook mdbook-katex jupyter evcxr
 
 libtorch:
 	@if [ -e "$(LIBTORCH)/lib/libtorch_cpu.so" ]; then \
@@ -45,6 +48,10 @@ libtorch:
 
 mdbook:
 	@command -v mdbook >/dev/null || cargo install mdbook --version $(MDBOOK_VERSION) --locked --no-default-features --features search
+
+# Renders the book's formulas at build time (book/book.toml), so its pages need no MathJax from a CDN.
+mdbook-katex:
+	@command -v mdbook-katex >/dev/null || cargo install mdbook-katex --version $(MDBOOK_KATEX_VERSION) --locked
 
 jupyter:
 	@[ -x "$(PYTHON)" ] || python3 -m venv "$(VENV)"
@@ -82,7 +89,7 @@ gpu-check: libtorch
 ch01 ch02 ch03 ch04 ch05 ch06: libtorch
 	cargo run --release --example $@
 
-test: setup test-rust test-notebooks book
+test: setup test-rust test-notebooks test-book
 
 test-rust: libtorch
 	cargo test
@@ -102,8 +109,16 @@ test-notebooks: libtorch jupyter evcxr
 	  --ExecutePreprocessor.kernel_name=rust --output-dir target/notebooks notebooks/*.ipynb
 	"$(PYTHON)" notebooks/check_outputs.py $(patsubst notebooks/%,target/notebooks/%,$(wildcard notebooks/*.ipynb))
 
-book: mdbook
+book: mdbook mdbook-katex
 	mdbook build book
+
+# Every page of the built book, every language edition under book/book/ included: no script, stylesheet, font
+# or image from the network, no formula left as TeX. The checker's own tests first, so a checker that can no
+# longer fail fails here.
+test-book: book
+	@[ -x "$(PYTHON)" ] || python3 -m venv "$(VENV)"
+	"$(PYTHON)" -m unittest book/test_check_book.py
+	"$(PYTHON)" book/check_book.py book/book
 
 lab: libtorch jupyter evcxr
 	@mkdir -p "$$EVCXR_TMPDIR" && cp Cargo.lock "$$EVCXR_TMPDIR/Cargo.lock"
@@ -111,3 +126,4 @@ lab: libtorch jupyter evcxr
 
 figures:
 	for ch in ch01 ch02 ch03 ch04 ch05 ch06; do mkdir -p book/src/figures/$$ch && cp runs/$$ch/*.svg book/src/figures/$$ch/; done
+	cp runs/ch01/trace.md book/src/figures/ch01/

@@ -127,6 +127,11 @@ fn tools() -> Vec<Tool> {
             install: "make mdbook",
         },
         Tool {
+            name: "mdbook-katex",
+            found: on_path("mdbook-katex"),
+            install: "make mdbook-katex",
+        },
+        Tool {
             name: "jupyter",
             found: venv_or_path("jupyter"),
             install: "make jupyter",

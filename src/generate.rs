@@ -8,6 +8,7 @@
 //! testable and identical on CPU and CUDA; the random draw uses a seeded ChaCha generator, so the same seed
 //! gives the same text.
 
+use crate::markdown::Table;
 use crate::model::{KvCache, Model};
 use crate::tokenizer::{Tokenizer, require_tokens};
 use anyhow::{Result, bail};
@@ -76,6 +77,8 @@ impl SamplingConfig {
 pub enum Preset {
     /// temperature 0.7, top-p 0.9: everyday use.
     Balanced,
+    /// temperature 0.8, top-p 0.95: open conversation, a little more varied than everyday use.
+    Conversation,
     /// temperature 0.3, top-p 0.7: facts, code, answers that must be right.
     Accurate,
     /// temperature 1.0, top-p 0.97: stories, brainstorming.
@@ -86,8 +89,9 @@ pub enum Preset {
 
 impl Preset {
     /// Every preset, in the order the book presents them.
-    pub const ALL: [Preset; 4] = [
+    pub const ALL: [Preset; 5] = [
         Preset::Balanced,
+        Preset::Conversation,
         Preset::Accurate,
         Preset::Creative,
         Preset::Deterministic,
@@ -98,6 +102,7 @@ impl Preset {
     pub fn config(self) -> SamplingConfig {
         let (temperature, top_p) = match self {
             Preset::Balanced => (0.7, 0.9),
+            Preset::Conversation => (0.8, 0.95),
             Preset::Accurate => (0.3, 0.7),
             Preset::Creative => (1.0, 0.97),
             Preset::Deterministic => (0.0, 1.0),
@@ -117,6 +122,7 @@ impl Preset {
     pub fn name(self) -> &'static str {
         match self {
             Preset::Balanced => "balanced",
+            Preset::Conversation => "conversation",
             Preset::Accurate => "accurate",
             Preset::Creative => "creative",
             Preset::Deterministic => "deterministic",
@@ -308,6 +314,22 @@ pub fn generate_tokens(
 }
 // ANCHOR_END: generate_tokens
 
+/// The prompt's token ids, encoded strictly: a character the model has never seen is an error that names it,
+/// and so is an empty prompt (there is nothing to continue from).
+pub fn encode_prompt(tokenizer: &Tokenizer, prompt: &str) -> Result<Vec<i64>> {
+    let ids = tokenizer
+        .encode_strict(prompt)
+        .map_err(|e| anyhow::anyhow!("prompt: {e}"))?;
+    require_tokens(&ids, "the prompt")?;
+    Ok(ids)
+}
+
+/// Whether `text` ends with one of the (non-empty) `stop` strings.
+fn ends_with_stop(text: &str, stop: &[String]) -> bool {
+    stop.iter()
+        .any(|s| !s.is_empty() && text.ends_with(s.as_str()))
+}
+
 // ANCHOR: generate
 /// Continue `prompt` token by token, calling `on_token` with each new piece of text as it is chosen
 /// (streaming), and return the generated continuation (without the prompt).
@@ -322,10 +344,7 @@ pub fn generate_with(
     mut on_token: impl FnMut(&str),
 ) -> Result<String> {
     cfg.validate()?;
-    let mut context = tokenizer
-        .encode_strict(prompt)
-        .map_err(|e| anyhow::anyhow!("prompt: {e}"))?;
-    require_tokens(&context, "the prompt")?;
+    let mut context = encode_prompt(tokenizer, prompt)?;
     let prompt_len = context.len();
     let mut decoder = Decoder::new(model, true);
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
@@ -339,11 +358,7 @@ pub fn generate_with(
             on_token(text.get(shown..).unwrap_or_default());
             shown = text.len();
         }
-        if cfg
-            .stop
-            .iter()
-            .any(|s| !s.is_empty() && text.ends_with(s.as_str()))
-        {
+        if ends_with_stop(&text, &cfg.stop) {
             break;
         }
     }
@@ -374,6 +389,146 @@ pub fn greedy(model: &Model, tokenizer: &Tokenizer, prompt: &str, tokens: usize)
     generate(model, tokenizer, prompt, &cfg)
 }
 
+/// One candidate for the next token at one step of a [`Trace`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// The token's text (a BPE token that holds part of a character is shown as its bytes).
+    pub token: String,
+    /// Its probability under the model, at temperature 1.
+    pub probability: f64,
+    /// Its probability in the distribution the sampler draws from (temperature, top-k, top-p applied);
+    /// 0 when the rule cut it off.
+    pub sampled: f64,
+}
+
+/// One step of the autoregressive loop, written down.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceStep {
+    /// The text the model read at this step: the prompt and every token chosen before.
+    pub context: String,
+    /// The most likely next tokens under the model, most likely first.
+    pub candidates: Vec<Candidate>,
+    /// How many tokens the sampling rule kept (those with a nonzero probability to be drawn).
+    pub kept: usize,
+    /// The token drawn.
+    pub chosen: String,
+    /// The drawn token's rank under the model (1 = the most likely).
+    pub chosen_rank: usize,
+}
+
+/// A generation traced step by step: what [`generate`] does with the same prompt and settings, with every
+/// step's candidates, the set the sampling rule kept and the choice made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// The prompt.
+    pub prompt: String,
+    /// The sampling settings.
+    pub sampling: SamplingConfig,
+    /// One entry per generated token.
+    pub steps: Vec<TraceStep>,
+    /// The continuation, exactly as [`generate`] returns it.
+    pub text: String,
+}
+
+// ANCHOR: trace
+/// Play the word-chain game as [`generate`] does (same decoder, same seeded draw, same stop strings) and
+/// record each step: the `top` most likely candidates, how many tokens the rule kept, and the choice.
+pub fn trace(
+    model: &Model,
+    tokenizer: &Tokenizer,
+    prompt: &str,
+    cfg: &SamplingConfig,
+    top: usize,
+) -> Result<Trace> {
+    cfg.validate()?;
+    let mut context = encode_prompt(tokenizer, prompt)?;
+    let prompt_len = context.len();
+    let mut decoder = Decoder::new(model, true);
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let mut steps = Vec::new();
+    let mut text = String::new();
+    for _ in 0..cfg.max_new_tokens {
+        let logits = decoder.next_logits(&context);
+        let model_probs = softmax_with_temperature(&logits, 1.0);
+        let probs = sampling_distribution(&logits, cfg);
+        let chosen = draw(&probs, &mut rng);
+        let order = descending_order(&model_probs);
+        steps.push(TraceStep {
+            context: tokenizer.decode(&context),
+            candidates: (order.iter().take(top))
+                .map(|&i| Candidate {
+                    token: tokenizer.token_piece(i as i64),
+                    probability: model_probs[i],
+                    sampled: probs[i],
+                })
+                .collect(),
+            kept: probs.iter().filter(|&&q| q > 0.0).count(),
+            chosen: tokenizer.token_piece(chosen as i64),
+            chosen_rank: 1 + order.iter().position(|&i| i == chosen).unwrap_or(0),
+        });
+        context.push(chosen as i64);
+        text = tokenizer.decode(&context[prompt_len..]);
+        if ends_with_stop(&text, &cfg.stop) {
+            break;
+        }
+    }
+    Ok(Trace {
+        prompt: prompt.to_string(),
+        sampling: cfg.clone(),
+        steps,
+        text,
+    })
+}
+// ANCHOR_END: trace
+
+impl Trace {
+    /// The trace as a Markdown table: one row per step with the end of the context, the candidates'
+    /// probabilities under the model and under the sampling rule, the size of the kept set and the choice.
+    /// Spaces are shown as `␣`, newlines as `⏎`; `context_chars` is how much of the context a row shows.
+    pub fn table(&self, context_chars: usize) -> String {
+        let show = |t: &str| t.replace(' ', "␣").replace('\n', "⏎").replace('|', "\\|");
+        let mut table = Table::new(
+            [
+                "step",
+                "context (its end)",
+                "candidates: model → rule",
+                "kept",
+                "chosen",
+            ],
+            "rllrl",
+        );
+        for (i, step) in self.steps.iter().enumerate() {
+            let chars: Vec<char> = step.context.chars().collect();
+            let tail: String = chars[chars.len().saturating_sub(context_chars)..]
+                .iter()
+                .collect();
+            let ellipsis = if chars.len() > context_chars {
+                "…"
+            } else {
+                ""
+            };
+            let candidates: Vec<String> = (step.candidates.iter())
+                .map(|c| {
+                    format!(
+                        "`{}` {:.2} → {:.2}",
+                        show(&c.token),
+                        c.probability,
+                        c.sampled
+                    )
+                })
+                .collect();
+            table.row([
+                (i + 1).to_string(),
+                format!("{ellipsis}`{}`", show(&tail)),
+                candidates.join(" · "),
+                step.kept.to_string(),
+                format!("`{}`", show(&step.chosen)),
+            ]);
+        }
+        table.to_string()
+    }
+}
+
 /// The `n` most likely next tokens after `prompt` at `temperature`, as (token text, probability).
 pub fn top_next_tokens(
     model: &Model,
@@ -382,10 +537,7 @@ pub fn top_next_tokens(
     temperature: f64,
     n: usize,
 ) -> Result<Vec<(String, f64)>> {
-    let context = tokenizer
-        .encode_strict(prompt)
-        .map_err(|e| anyhow::anyhow!("prompt: {e}"))?;
-    require_tokens(&context, "the prompt")?;
+    let context = encode_prompt(tokenizer, prompt)?;
     let probs = softmax_with_temperature(&next_logits(model, &context), temperature);
     Ok(descending_order(&probs)
         .into_iter()

@@ -3,7 +3,7 @@
 //! ```text
 //! jielong chapter 3 [--config FILE | --preset NAME] [--device auto|cpu|cuda:N]   run a chapter (presets: chapter 3 tiny|small, chapter 6 quick|full)
 //! jielong train --config FILE                                     train one model on one corpus
-//! jielong sample --checkpoint FILE --prompt TEXT [--preset ...]   continue a prompt
+//! jielong sample --checkpoint FILE --prompt TEXT [--preset ...] [--trace]   continue a prompt
 //! jielong chat --checkpoint FILE [--system TEXT]                  talk to a fine-tuned model (chapter 4)
 //! jielong doctor [--json]                                         what this machine gives the course
 //! jielong exercises [check N.K [--hint] [--watch] | report]       the chapters' exercises and their checks
@@ -91,6 +91,10 @@ enum Command {
         /// How many tokens to generate.
         #[arg(long, default_value_t = 200)]
         tokens: usize,
+        /// Instead of streaming, print every step as a table row: the 4 most likely candidates, how many
+        /// tokens the sampling rule kept, and the token chosen (the same text as without --trace).
+        #[arg(long)]
+        trace: bool,
         /// Device: auto, cpu, cuda or cuda:N.
         #[arg(long, default_value = "auto")]
         device: DeviceChoice,
@@ -198,6 +202,7 @@ fn run(cli: Cli) -> Result<()> {
             top_p,
             seed,
             tokens,
+            trace,
             device,
         } => {
             let mut sampling = SamplingConfig {
@@ -208,7 +213,7 @@ fn run(cli: Cli) -> Result<()> {
             sampling.temperature = temperature.unwrap_or(sampling.temperature);
             sampling.top_k = top_k.unwrap_or(sampling.top_k);
             sampling.top_p = top_p.unwrap_or(sampling.top_p);
-            sample(&checkpoint, &prompt, &sampling, device)
+            sample(&checkpoint, &prompt, &sampling, trace, device)
         }
         Command::Chat {
             checkpoint,
@@ -341,6 +346,7 @@ fn sample(
     path: &std::path::Path,
     prompt: &str,
     sampling: &SamplingConfig,
+    trace: bool,
     device: DeviceChoice,
 ) -> Result<()> {
     sampling.validate()?;
@@ -351,6 +357,12 @@ fn sample(
         .context("cannot continue the prompt")?;
     require_tokens(&ids, "the prompt").context("cannot continue the prompt")?;
     let mut out = std::io::stdout().lock();
+    if trace {
+        let trace = generate::trace(&model, &tokenizer, prompt, sampling, 4)
+            .context("cannot continue the prompt")?;
+        write!(out, "{}", trace.table(16))?;
+        return Ok(());
+    }
     write!(out, "{prompt}")?;
     generate::generate_with(&model, &tokenizer, prompt, sampling, |piece| {
         let _ = write!(out, "{piece}");

@@ -96,8 +96,8 @@ fn train_then_sample_then_resume_from_the_command_line() {
     assert_eq!(log.lines().count(), 6, "step 0 and steps 1–5");
 
     let ckpt = run.join("model.safetensors");
-    let sample = |seed: &str| {
-        jielong(&[
+    let sample = |seed: &str, extra: &[&str]| {
+        let args = [
             "sample",
             "--checkpoint",
             s(&ckpt),
@@ -109,9 +109,10 @@ fn train_then_sample_then_resume_from_the_command_line() {
             seed,
             "--device",
             "cpu",
-        ])
+        ];
+        jielong(&[&args[..], extra].concat())
     };
-    let a = sample("3");
+    let a = sample("3", &[]);
     assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
     let text = String::from_utf8(a.stdout.clone()).unwrap();
     assert!(
@@ -119,7 +120,29 @@ fn train_then_sample_then_resume_from_the_command_line() {
         "{text:?}"
     );
     assert_eq!(text.chars().count(), "She was".len() + 20 + 1, "{text:?}");
-    assert_eq!(sample("3").stdout, a.stdout, "same seed, same text");
+    assert_eq!(sample("3", &[]).stdout, a.stdout, "same seed, same text");
+    // --trace writes the same choices as a table: a header, a rule, one row per token.
+    let traced = sample("3", &["--trace"]);
+    assert!(
+        traced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&traced.stderr)
+    );
+    let table = String::from_utf8(traced.stdout).unwrap();
+    let rows: Vec<&str> = table.lines().collect();
+    assert_eq!(rows.len(), 2 + 20, "{table}");
+    let chosen: String = rows[2..]
+        .iter()
+        .map(|row| {
+            let last = row.trim_end_matches(" |").rsplit("| ").next().unwrap();
+            last.trim_matches('`').replace('␣', " ").replace('⏎', "\n")
+        })
+        .collect();
+    assert_eq!(
+        format!("She was{chosen}\n"),
+        text,
+        "the table's choices are the sampled text"
+    );
 
     let longer = ws.job("tiny", &ws.corpus(), 10, |_| {});
     let out = ws.train(&longer, &["--resume", s(&ckpt)]);

@@ -359,3 +359,97 @@ fn top_next_tokens_are_sorted_and_agree_with_softmax() {
     .unwrap();
     assert_eq!(top[0].0, greedy);
 }
+
+#[test]
+fn trace_makes_the_same_choices_as_generate() {
+    let _torch = torch_lock();
+    let (model, tokenizer, _) = trained_tiny_gpt(200);
+    let prompt = "She was born in";
+    for preset in Preset::ALL {
+        for seed in [0, 1, 7] {
+            let cfg = SamplingConfig {
+                seed,
+                max_new_tokens: 30,
+                ..preset.config()
+            };
+            let text = generate::generate(&model, &tokenizer, prompt, &cfg).unwrap();
+            let trace = generate::trace(&model, &tokenizer, prompt, &cfg, 5).unwrap();
+            let label = format!("{} seed {seed}", preset.name());
+            assert_eq!(trace.text, text, "{label}");
+            assert_eq!(trace.steps.len(), 30, "{label}");
+            let mut context = prompt.to_string();
+            for step in &trace.steps {
+                assert_eq!(
+                    step.context, context,
+                    "{label}: each step reads what came before"
+                );
+                let logits = next_logits(&model, &tokenizer.encode(&context));
+                let model_probs = softmax_with_temperature(&logits, 1.0);
+                let rule = sampling_distribution(&logits, &cfg);
+                assert_eq!(step.candidates.len(), 5);
+                assert!(
+                    step.candidates
+                        .windows(2)
+                        .all(|w| w[0].probability >= w[1].probability)
+                );
+                for c in &step.candidates {
+                    let id = tokenizer.encode(&c.token)[0] as usize;
+                    assert!(
+                        (c.probability - model_probs[id]).abs() < 1e-5,
+                        "{label}: {c:?}"
+                    );
+                    assert!((c.sampled - rule[id]).abs() < 1e-5, "{label}: {c:?}");
+                }
+                assert_eq!(
+                    step.kept,
+                    rule.iter().filter(|&&q| q > 0.0).count(),
+                    "{label}"
+                );
+                assert!(
+                    rule[tokenizer.encode(&step.chosen)[0] as usize] > 0.0,
+                    "{label}: drawn from the kept set"
+                );
+                if preset == Preset::Deterministic {
+                    assert_eq!(
+                        (step.kept, step.chosen_rank),
+                        (1, 1),
+                        "{label}: greedy keeps and takes the top token"
+                    );
+                }
+                context.push_str(&step.chosen);
+            }
+            assert_eq!(context, format!("{prompt}{text}"), "{label}");
+        }
+    }
+    let stopped = SamplingConfig {
+        stop: vec![" ".into()],
+        max_new_tokens: 80,
+        ..Preset::Balanced.config()
+    };
+    let trace = generate::trace(&model, &tokenizer, prompt, &stopped, 3).unwrap();
+    assert_eq!(
+        trace.text,
+        generate::generate(&model, &tokenizer, prompt, &stopped).unwrap()
+    );
+    assert!(
+        trace.text.ends_with(' ') && trace.steps.len() < 80,
+        "stops at the stop string: {:?}",
+        trace.text
+    );
+}
+
+#[test]
+fn trace_table_has_one_row_per_step() {
+    let _torch = torch_lock();
+    let (model, tokenizer, _) = trained_tiny_gpt(200);
+    let cfg = SamplingConfig {
+        max_new_tokens: 6,
+        ..Preset::Balanced.config()
+    };
+    let trace = generate::trace(&model, &tokenizer, "Her pet is a ", &cfg, 3).unwrap();
+    let table = trace.table(8);
+    let rows: Vec<&str> = table.lines().collect();
+    assert_eq!(rows.len(), 2 + 6, "{table}");
+    assert!(rows[2].starts_with("| 1 | …`et␣is␣a␣` | "), "{table}");
+    assert_eq!(rows[2].matches(" → ").count(), 3, "{table}");
+}

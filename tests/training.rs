@@ -9,6 +9,7 @@ use common::{
 };
 use jielong::chapters::ch01::{self, Ch01Config, Ch01Result};
 use jielong::data::CorpusSource;
+use jielong::generate::Preset;
 use jielong::model::{GptConfig, Model, ModelConfig};
 use jielong::progress::ProgressMode;
 use jielong::run::read_jsonl;
@@ -374,6 +375,9 @@ fn tiny_chapter_one(runs_dir: &Path) -> Ch01Config {
         repetition_prompts: vec!["The ".into(), "She ".into()],
         repetition_seeds: 2,
         repetition_ngram: 2,
+        trace_preset: Preset::Balanced,
+        trace_tokens: 6,
+        trace_candidates: 3,
         progress: ProgressMode::Quiet,
     }
 }
@@ -427,7 +431,13 @@ fn chapter_one_gpt_beats_bigram_beats_uniform() {
     let presets: Vec<&str> = r.samples.iter().map(|s| s.preset.as_str()).collect();
     assert_eq!(
         presets,
-        ["balanced", "accurate", "creative", "deterministic"]
+        [
+            "balanced",
+            "conversation",
+            "accurate",
+            "creative",
+            "deterministic"
+        ]
     );
     assert!(r.samples.iter().all(|s| s.text.chars().count() == 40));
     assert_eq!(r.next_token.len(), 3);
@@ -438,6 +448,14 @@ fn chapter_one_gpt_beats_bigram_beats_uniform() {
         [2, 4],
         "greedy once per prompt, top-p once per prompt and seed"
     );
+
+    // The trace is the balanced sample's start, step by step.
+    let balanced = &r.samples[0].text;
+    let chosen: String = r.trace.steps.iter().map(|s| s.chosen.as_str()).collect();
+    assert_eq!(r.trace.steps.len(), 6);
+    assert_eq!(chosen, r.trace.text);
+    assert!(balanced.starts_with(&chosen), "{balanced:?} vs {chosen:?}");
+    assert!(r.trace.steps.iter().all(|s| s.candidates.len() == 3));
 }
 
 #[test]
@@ -458,7 +476,9 @@ fn chapter_one_writes_its_run_directory() {
             "loss.svg",
             "next_token.svg",
             "report.md",
-            "result.json"
+            "result.json",
+            "trace.json",
+            "trace.md"
         ]
     );
     for model in ["bigram", "gpt"] {

@@ -23,7 +23,7 @@ pub use training::*;
 
 use crate::data::CorpusSource;
 use crate::device::DeviceChoice;
-use crate::generate::SamplingConfig;
+use crate::generate::{Preset, SamplingConfig, Trace};
 use crate::model::{GptConfig, ModelConfig};
 use crate::progress::ProgressMode;
 use crate::train::{Curve, TrainConfig, TrainReport};
@@ -70,6 +70,12 @@ pub struct Ch01Config {
     pub repetition_seeds: usize,
     /// Word n-gram length of the repetition measure.
     pub repetition_ngram: usize,
+    /// The preset of the traced generation (the prompt continued step by step, `trace.md`).
+    pub trace_preset: Preset,
+    /// Tokens the traced generation writes.
+    pub trace_tokens: usize,
+    /// Candidates shown per traced step.
+    pub trace_candidates: usize,
     /// How to show training progress.
     pub progress: ProgressMode,
 }
@@ -113,6 +119,9 @@ impl Default for Ch01Config {
                 .to_vec(),
             repetition_seeds: 3,
             repetition_ngram: 4,
+            trace_preset: Preset::Balanced,
+            trace_tokens: 12,
+            trace_candidates: 4,
             progress: ProgressMode::Auto,
         }
     }
@@ -243,6 +252,8 @@ pub struct Ch01Result {
     pub samples: Vec<Sample>,
     /// Greedy versus top-p repetition.
     pub repetition: Vec<Repetition>,
+    /// The prompt continued step by step under `trace_preset` (also in trace.json and trace.md).
+    pub trace: Trace,
     /// The run directory.
     pub run_dir: PathBuf,
     /// Total wall time.
@@ -266,6 +277,7 @@ pub fn run(cfg: &Ch01Config) -> Result<Ch01Result> {
     let next_token = next_token_distributions(&gpt, &data.tokenizer, cfg)?;
     let samples = preset_samples(&gpt, &data.tokenizer, cfg)?;
     let repetition = measure_repetition(&gpt, &data.tokenizer, cfg)?;
+    let trace = trace_prompt(&gpt, &data.tokenizer, cfg)?;
 
     let result = Ch01Result {
         device: crate::device::describe(device),
@@ -278,6 +290,7 @@ pub fn run(cfg: &Ch01Config) -> Result<Ch01Result> {
         next_token,
         samples,
         repetition,
+        trace,
         run_dir: run.path.clone(),
         seconds: clock.elapsed().as_secs_f64(),
     };
@@ -287,5 +300,7 @@ pub fn run(cfg: &Ch01Config) -> Result<Ch01Result> {
         figures::draw(&result)?,
         &report(cfg, &result),
     )?;
+    run.write_json("trace.json", &result.trace)?;
+    run.write_text("trace.md", &trace_markdown(cfg, &result))?;
     Ok(result)
 }

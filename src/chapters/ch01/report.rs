@@ -79,5 +79,26 @@ pub fn report(cfg: &Ch01Config, r: &Ch01Result) -> String {
         ]);
     }
     md += &repetition.to_string();
+    let _ = write!(md, "\n## Step by step\n\n{}", trace_markdown(cfg, r));
     md
+}
+
+/// How many characters of the context each row of the trace table shows.
+const TRACE_CONTEXT_CHARS: usize = 16;
+
+/// trace.md: which run and settings the trace comes from, then its table (the book includes this file).
+pub fn trace_markdown(cfg: &Ch01Config, r: &Ch01Result) -> String {
+    let s = &r.trace.sampling;
+    format!(
+        "The {} preset (temperature {}, top-p {}), seed {}, {} tokens; the model's {} most likely \
+         candidates per step; GPT trained on {}.\n\n{}",
+        cfg.trace_preset.name(),
+        s.temperature,
+        s.top_p,
+        s.seed,
+        s.max_new_tokens,
+        cfg.trace_candidates,
+        r.device,
+        r.trace.table(TRACE_CONTEXT_CHARS)
+    )
 }

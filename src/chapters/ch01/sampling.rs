@@ -2,7 +2,7 @@
 //! and how often greedy decoding repeats itself.
 
 use super::{Ch01Config, NextTokenDistribution, Repetition, Sample};
-use crate::generate::{self, Preset, SamplingConfig};
+use crate::generate::{self, Preset, SamplingConfig, Trace};
 use crate::model::Model;
 use crate::tokenizer::Tokenizer;
 use anyhow::Result;
@@ -101,3 +101,20 @@ pub fn measure_repetition(
         .collect()
 }
 // ANCHOR_END: repetition
+
+/// The prompt continued `trace_tokens` tokens under `trace_preset` with the chapter's seed, every step
+/// written down: the same text the preset's sample starts with.
+pub fn trace_prompt(model: &Model, tokenizer: &Tokenizer, cfg: &Ch01Config) -> Result<Trace> {
+    let sampling = SamplingConfig {
+        max_new_tokens: cfg.trace_tokens,
+        seed: cfg.seed,
+        ..cfg.trace_preset.config()
+    };
+    generate::trace(
+        model,
+        tokenizer,
+        &cfg.prompt,
+        &sampling,
+        cfg.trace_candidates,
+    )
+}
