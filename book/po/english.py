@@ -1,0 +1,40 @@
+"""What counts as English prose left in the Chinese edition — one rule for the page import and the HTML check.
+
+A text is left in English when, after removing what stays English on purpose, it still has at least
+MIN_WORDS English words and not one Chinese character. What stays English on purpose (TRANSLATOR.md):
+inline code and code blocks (removed by the caller), math, quotes of model output or training text ("…" or
+“…”), citations and reference-list entries ("Vaswani, A. et al. (2017). *Attention Is All You Need*."), URLs,
+and the names and identifiers of ALLOWED.
+"""
+import re
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+MIN_WORDS = 4
+# A reference-list entry: "Surname, A. B. et al. (2017). Title. Venue." or "Surname & Other (2020)".
+REFERENCE = re.compile(r"^\W*[A-Z][\w'’-]+,? (?:[A-Z]\. ?)+.*\(\d{4}[a-z]?\)")
+CITATION = re.compile(r"\(?[A-Z][\w'’-]+(?: (?:&|and) [A-Z][\w'’-]+| et al\.)?,? \d{4}[a-z]?\)?")
+QUOTE = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^']{12,}'")
+MATH = re.compile(r"\\\\?\(.+?\\\\?\)|\\\\?\[.+?\\\\?\]|\$\$?[^$]+\$\$?")
+URL = re.compile(r"https?://\S+|\]\([^)]*\)")
+WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
+# Names and terms that stay as written in Chinese text (GLOSSARY.md), and a few words they come with.
+ALLOWED = {w.lower() for w in """
+    jielong GPT BPE LoRA RLHF SFT PPO GRPO DPO GAE KL MLP RoPE FLOPs MFU CPU GPU CUDA SGD AdamW Adam softmax
+    logits logit token tokens top-k top-p min-p dropout epoch Transformer FlashAttention libtorch tch evcxr Rust
+    Jupyter JupyterLab notebook mdBook cargo make README OpenAI NeurIPS ICLR ICML JMLR arXiv ACL EMNLP JSON
+    serde FLAN Chinchilla KV
+""".split()}
+
+
+def prose_words(text):
+    """The English words of `text` that ask for a translation."""
+    if REFERENCE.search(text):
+        return []
+    for pattern in (URL, MATH, QUOTE, CITATION):
+        text = pattern.sub(" ", text)
+    return [w for w in WORD.findall(text) if w.lower() not in ALLOWED]
+
+
+def is_english_left(text):
+    """True for a text with no Chinese character and at least MIN_WORDS words that ask for a translation."""
+    return not CJK.search(text) and len(prose_words(text)) >= MIN_WORDS

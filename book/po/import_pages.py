@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Import translated Markdown pages into book/po/zh-CN.po, message by message.
+
+Usage: import_pages.py ZH_PAGES_DIR [--tool target/msglist/release/mdbook-msglist] [--verbose]
+(`make po-import ZH_PAGES=DIR` builds the tool and runs this.)
+
+A translator writes book/src/<page>.md again in Chinese, with the same blocks in the same order (one paragraph for
+each paragraph, the same list items, table cells and code blocks). This script
+
+1. runs mdbook-msglist (book/po/msglist) on the English book and on a copy of it whose src/ holds the Chinese
+   pages: for every page, the messages mdbook-xgettext extracts, in page order (listings are included first, as
+   mdbook-gettext sees them);
+2. pairs message i of an English page with message i of its Chinese page, keeping a pair only where the parts
+   that must not be translated (inline code, link targets, math, {{#...}}) are the same on both sides (in any
+   order: Chinese word order may move them). Where the pages have different numbers of messages, only the
+   agreeing start and end are paired and the page is reported: a merged or split paragraph somewhere between. Code-block messages are the same on both sides, so
+   they pair as msgstr = msgid;
+3. writes zh-CN.po: every msgid of messages.pot (regenerated first) with its paired translation; a message no
+   page pairs keeps the translation zh-CN.po already had, so pages can be imported a few at a time and the
+   po stays the one source afterwards.
+
+It prints, per page: messages, paired, mismatches, and unchanged (paired with an identical text that has
+English words: left in English?). Exit status 1 if any page has a mismatch.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import english
+import pofile
+
+BOOK = pofile.BOOK
+
+
+def fixed_parts(message):
+    """What a translation must keep byte for byte: inline code, link targets, math and {{#...}} directives."""
+    return (
+        re.findall(r"`+[^`]+`+", message)
+        + re.findall(r"\]\(([^)\s]+)", message)
+        + re.findall(r"\\\\\(.+?\\\\\)|\\\\\[.+?\\\\\]|\$\$?[^$]+\$\$?", message)
+        + re.findall(r"\{\{#[^}]*\}\}", message)
+    )
+
+
+def english_left(en, zh):
+    """A pair whose Chinese side is the English text itself, though it has words to translate."""
+    return en == zh and english.is_english_left(re.sub(r"`+[^`]+`+|<[^>]+>", " ", en))
+
+
+def dump_messages(src_dir, tool, dest):
+    """{page path: [messages]} of the book built from `src_dir` (a directory next to book/src)."""
+    env = dict(os.environ, MDBOOK_BOOK__SRC=src_dir.name,
+               MDBOOK_OUTPUT=json.dumps({"msglist": {"command": str(tool)}}))
+    run = subprocess.run(["mdbook", "build", str(BOOK), "-d", str(dest)], env=env,
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        sys.exit(f"error: mdbook-msglist failed on {src_dir}:\n{run.stderr}")
+    pages = json.loads((Path(dest) / "messages.json").read_text(encoding="utf-8"))
+    return {page["path"]: [(m["text"], m["code"]) for m in page["messages"]] for page in pages}
+
+
+def chinese_copy(zh_pages):
+    """book/src-zh-import/: the English src/ with every Chinese page that exists put in its place.
+
+    It sits next to src/ so that `{{#include ../../src/...}}` finds the same files. Returns the directory and the
+    pages that had a Chinese version."""
+    copy = BOOK / "src-zh-import"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(BOOK / "src", copy, ignore=shutil.ignore_patterns("figures"))
+    translated = []
+    for page in sorted(p for p in zh_pages.glob("*.md")):
+        if (copy / page.name).exists():
+            shutil.copyfile(page, copy / page.name)
+            translated.append(page.name)
+        else:
+            print(f"warning: {page.name} has no English page in book/src/; ignored", file=sys.stderr)
+    return copy, translated
+
+
+def pair_page(en, zh):
+    """(pairs [(en, zh, is_code)], mismatch description or None) for one page's (text, is_code) lists."""
+    code = [c for _, c in en]
+    en, zh = [t for t, _ in en], [t for t, _ in zh]
+
+    def agree(i, j):  # Chinese word order may move a code span within its sentence
+        return sorted(fixed_parts(en[i])) == sorted(fixed_parts(zh[j]))
+
+    n = min(len(en), len(zh))
+    if len(en) == len(zh):
+        bad = [i for i in range(n) if not agree(i, i)]
+        pairs = [(en[i], zh[i], code[i]) for i in range(n) if i not in bad]
+        note = None
+        if bad:
+            i = bad[0]
+            a, b = fixed_parts(en[i]), fixed_parts(zh[i])
+            note = (f"{len(bad)} message(s) with different code/links/math, first message {i + 1}: "
+                    f"{en[i][:60]!r}\n      only in EN: {[x for x in a if x not in b]}"
+                    f"\n      only in ZH: {[x for x in b if x not in a]}")
+        return pairs, note
+    start = 0
+    while start < n and agree(start, start):
+        start += 1
+    end = 0  # messages agreeing from the end
+    while end < n - start and agree(len(en) - 1 - end, len(zh) - 1 - end):
+        end += 1
+    # Between `start` and the end run the pages diverge; a pair is kept only where the start run and the end
+    # run cannot both claim the same English message (they would give it different partners).
+    keep_start = min(start, len(en) - end)
+    keep_end = min(end, len(en) - start)
+    pairs = [(en[i], zh[i], code[i]) for i in range(keep_start)]
+    pairs += [(en[-1 - k], zh[-1 - k], code[-1 - k]) for k in range(keep_end)]
+    first = start
+    note = (f"EN has {len(en)} messages, ZH {len(zh)}: they agree up to message {start} and from the end "
+            f"for {end}; a merged or split block after message {first}:\n"
+            f"      EN {first + 1}: {en[first][:160]!r}\n"
+            f"      ZH {first + 1}: {zh[first][:160]!r}" if first < n else
+            f"EN has {len(en)} messages, ZH {len(zh)}")
+    return pairs, note
+
+
+def import_pages(zh_pages, tool, verbose):
+    with pofile.temp_dir() as tmp:
+        tmp = Path(tmp)
+        pot = pofile.regenerate_pot(tmp / "pot")
+        shutil.copyfile(pot, pofile.POT)
+        en = dump_messages(BOOK / "src", tool, tmp / "en")
+        copy, translated = chinese_copy(zh_pages)
+        try:
+            zh = dump_messages(copy, tool, tmp / "zh")
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
+
+    translations, conflicts, failed = {}, [], 0
+    print(f"{'page':40} {'messages':>8} {'paired':>7} {'unchanged':>9}  mismatches")
+    for page, en_messages in en.items():
+        if page not in translated:
+            print(f"{page:40} {len(en_messages):8} {'—':>7} {'':>9}  no Chinese page")
+            continue
+        pairs, note = pair_page(en_messages, zh[page])
+        unchanged = [e for e, z, is_code in pairs if not is_code and english_left(e, z)]
+        print(f"{page:40} {len(en_messages):8} {len(pairs):7} {len(unchanged):9}  {note or '0'}")
+        failed += note is not None
+        if verbose:
+            for e in unchanged:
+                print(f"      unchanged: {e[:120]!r}")
+        for e, z, is_code in pairs:
+            if not is_code and english_left(e, z):
+                continue  # leave it untranslated, so the completeness check names it
+            if e in translations and translations[e] != z:
+                conflicts.append((page, e, translations[e], z))
+                continue
+            translations[e] = z
+
+    header, entries = pofile.read(pofile.POT)
+    old = {}
+    if pofile.PO.exists():
+        old_header, old_entries = pofile.read(pofile.PO)
+        old = {e.msgid: e.msgstr for e in old_entries if e.msgstr and not e.fuzzy}
+    header.msgstr = re.sub(r"Language: [^\n]*", "Language: zh_CN", header.msgstr)
+    kept = 0
+    for e in entries:
+        e.msgstr = translations.get(e.msgid) or old.get(e.msgid, "")
+        kept += e.msgid not in translations and bool(e.msgstr)
+    pofile.write(pofile.PO, header, entries)
+    done = sum(bool(e.msgstr) for e in entries)
+    print(f"\n{pofile.PO.relative_to(BOOK.parent)}: {len(entries)} messages, {done} translated "
+          f"({len(translations)} from pages, {kept} kept from the previous zh-CN.po), {len(entries) - done} "
+          f"untranslated; {len(conflicts)} message(s) translated differently on two pages (the first kept)")
+    if verbose:
+        for page, e, first, other in conflicts:
+            print(f"  {page}: {e[:80]!r}\n    kept:  {first[:80]!r}\n    other: {other[:80]!r}")
+    return 1 if failed else 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("zh_pages", type=Path, help="directory of Chinese pages named as in book/src/")
+    parser.add_argument("--tool", type=Path, default=BOOK.parent / "target/msglist/release/mdbook-msglist")
+    parser.add_argument("--verbose", action="store_true", help="list unchanged messages and conflicts")
+    args = parser.parse_args()
+    if not args.zh_pages.is_dir():
+        sys.exit(f"error: {args.zh_pages} is not a directory of Chinese pages")
+    if not args.tool.exists():
+        sys.exit(f"error: {args.tool} not found; build it with `make po-import` or "
+                 "`cargo build --release --manifest-path book/po/msglist/Cargo.toml --target-dir target/msglist`")
+    sys.exit(import_pages(args.zh_pages, args.tool.resolve(), args.verbose))
+
+
+if __name__ == "__main__":
+    main()
