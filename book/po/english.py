@@ -4,9 +4,11 @@ A text is left in English when, after removing what stays English on purpose, it
 MIN_WORDS English words and not one Chinese character. What stays English on purpose (TRANSLATOR.md):
 inline code and code blocks (removed by the caller), math, quotes of model output or training text ("…" or
 “…”), citations and reference-list entries ("Vaswani, A. et al. (2017). *Attention Is All You Need*."), URLs,
-and the names and identifiers of ALLOWED.
+the names and identifiers of ALLOWED, and the messages listed in english_kept.txt (samples of the model's output
+that are not in quotes or code).
 """
 import re
+from pathlib import Path
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 MIN_WORDS = 4
@@ -16,6 +18,8 @@ CITATION = re.compile(r"\(?[A-Z][\w'’-]+(?: (?:&|and) [A-Z][\w'’-]+| et al\.
 QUOTE = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^']{12,}'")
 MATH = re.compile(r"\\\\?\(.+?\\\\?\)|\\\\?\[.+?\\\\?\]|\$\$?[^$]+\$\$?")
 URL = re.compile(r"https?://\S+|\]\([^)]*\)")
+MARKED_EN = re.compile(r'<(\w+) lang="en">.*?</\1>')
+TAG = re.compile(r"<[^>]+>")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
 # Names and terms that stay as written in Chinese text (GLOSSARY.md), and a few words they come with.
 ALLOWED = {w.lower() for w in """
@@ -26,11 +30,19 @@ ALLOWED = {w.lower() for w in """
 """.split()}
 
 
+def _key(text):
+    return " ".join(re.sub(r"[\W_]+", " ", text).lower().split())
+
+
+KEPT = [_key(line) for line in (Path(__file__).with_name("english_kept.txt")).read_text(encoding="utf-8")
+        .splitlines() if line.strip() and not line.startswith("#")]
+
+
 def prose_words(text):
     """The English words of `text` that ask for a translation."""
-    if REFERENCE.search(text):
+    if REFERENCE.search(text) or any(_key(text).startswith(k) for k in KEPT):
         return []
-    for pattern in (URL, MATH, QUOTE, CITATION):
+    for pattern in (MARKED_EN, TAG, URL, MATH, QUOTE, CITATION):
         text = pattern.sub(" ", text)
     return [w for w in WORD.findall(text) if w.lower() not in ALLOWED]
 

@@ -49,7 +49,7 @@ def fixed_parts(message):
 
 def english_left(en, zh):
     """A pair whose Chinese side is the English text itself, though it has words to translate."""
-    return en == zh and english.is_english_left(re.sub(r"`+[^`]+`+|<[^>]+>", " ", en))
+    return en == zh and english.is_english_left(re.sub(r"`+[^`]+`+", " ", en))
 
 
 def dump_messages(src_dir, tool, dest):
