@@ -120,14 +120,13 @@ figures:
 MDBOOK_I18N_VERSION := 0.3.6
 BOOK_ZH_BUILD = MDBOOK_BOOK__LANGUAGE=zh-CN MDBOOK_BOOK__TITLE="jielong 文字接龙 — 用 Rust 构建大语言模型" \
 	mdbook build book -d book/zh-CN
-ZH_PAGES ?= ../zhsrc/book
 MSGLIST := target/msglist/release/mdbook-msglist
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: mdbook-i18n gettext po po-import book-zh-test book-zh-check
+.PHONY: mdbook-i18n gettext po po-import book-zh-test book-zh-check test-notebooks-zh
 setup: mdbook-i18n gettext
 book: mdbook-i18n
-test: book-zh-test
+test: book-zh-test test-notebooks-zh
 
 mdbook-i18n:
 	@command -v mdbook-gettext >/dev/null || \
@@ -144,8 +143,10 @@ po: mdbook-i18n gettext
 	msgmerge --quiet --update --backup=none book/po/zh-CN.po book/po/messages.pot
 	python3 book/po/check_po.py --report
 
-# Chinese Markdown pages (same blocks as book/src/*.md) → zh-CN.po, with a pairing report per page.
+# Chinese Markdown pages (same blocks as book/src/*.md) → zh-CN.po, with a pairing report per page:
+# make po-import ZH_PAGES=DIR
 po-import: mdbook-i18n gettext
+	@[ -d "$(ZH_PAGES)" ] || { echo "error: ZH_PAGES=DIR must name a directory of Chinese pages"; exit 1; }
 	cargo build --release --locked --manifest-path book/po/msglist/Cargo.toml --target-dir target/msglist
 	python3 book/po/import_pages.py $(ZH_PAGES) --tool $(MSGLIST)
 
@@ -161,4 +162,14 @@ book-zh-test: book gettext
 book-zh-check: book gettext
 	python3 book/po/check_po.py
 	python3 book/po/check_zh_html.py book/book
-	python3 notebooks/zh_notebooks.py check
+	python3 notebooks/zh_notebooks.py check --complete
+
+# The Chinese notebooks' code is the English notebooks' code (book-zh-test checks every cell), so executing all
+# of them would only repeat test-notebooks; one is executed, to show a notebook runs from notebooks/zh-CN/.
+ZH_NOTEBOOKS_RUN := notebooks/zh-CN/01-text-continuation.ipynb
+test-notebooks-zh: export EVCXR_TMPDIR := $(CURDIR)/target/evcxr
+test-notebooks-zh: libtorch jupyter evcxr
+	@mkdir -p "$$EVCXR_TMPDIR" && cp Cargo.lock "$$EVCXR_TMPDIR/Cargo.lock"
+	"$(JUPYTER)" nbconvert --to notebook --execute --ExecutePreprocessor.timeout=1800 \
+	  --ExecutePreprocessor.kernel_name=rust --output-dir target/notebooks/zh-CN $(ZH_NOTEBOOKS_RUN)
+	"$(PYTHON)" notebooks/check_outputs.py $(patsubst notebooks/%,target/notebooks/%,$(ZH_NOTEBOOKS_RUN))

@@ -11,6 +11,10 @@ Usage:
                                              cell that has changed since; --complete: also when an English
                                              notebook has no Chinese one
 
+The one difference allowed in code: a Chinese notebook sits one directory deeper, so its string literals that
+start with the repository root's relative path (`".."`: `:dep jielong = { path = ".." }`, `"../runs"`) start with
+`"../.."` instead — otherwise it could not be opened in JupyterLab next to the English one.
+
 A translation file holds each text (markdown) cell of the English notebook, in order, after a line
 `<!-- cell N -->` (N counts the markdown cells from 0). Code cells are never translated: the Chinese notebook
 takes them from the English one, so the two cannot drift. Each Chinese text cell records in its metadata the
@@ -29,6 +33,14 @@ sys.path.insert(0, str(NOTEBOOKS.parent / "book" / "po"))
 import english  # noqa: E402  (the book's rule for English left in a Chinese text)
 
 MARKER = re.compile(r"^<!-- cell (\d+) -->[ \t]*\n", re.M)
+
+
+ROOT_LITERAL = re.compile(r'"\.\.(?=[/"])')
+
+
+def relocate(code):
+    """An English code cell as the Chinese notebook, one directory deeper, must have it."""
+    return ROOT_LITERAL.sub('"../..', code)
 
 
 def source(cell):
@@ -78,7 +90,9 @@ def assemble(en_path, texts):
     notebook = copy.deepcopy(load(en_path))
     translated = iter(texts)
     for cell in notebook["cells"]:
-        if cell["cell_type"] == "markdown":
+        if cell["cell_type"] == "code":
+            cell["source"] = lines(relocate(source(cell)))
+        elif cell["cell_type"] == "markdown":
             english_text = source(cell)
             cell["source"] = lines(next(translated))
             cell["metadata"] = {**cell.get("metadata", {}), "translation_of": digest(english_text)}
@@ -125,7 +139,7 @@ def problems(en_path, zh):
                 f"({len(zh_cells)} cells, {len(en_cells)} in English); run `zh_notebooks.py sync`"]
     found = []
     for k, (en, cn) in enumerate(zip(en_cells, zh_cells)):
-        if en["cell_type"] == "code" and source(en) != source(cn):
+        if en["cell_type"] == "code" and relocate(source(en)) != source(cn):
             found.append(f"{zh.name} cell {k}: code differs from {en_path.name}; run `zh_notebooks.py sync`")
         elif en["cell_type"] == "markdown":
             text = source(cn)
