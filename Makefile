@@ -151,8 +151,10 @@ po-import: mdbook-i18n gettext
 	python3 book/po/import_pages.py $(ZH_PAGES) --tool $(MSGLIST)
 
 # What `make test` checks now: messages.pot is the English book's, both editions have every page and every
-# page has the language switch, the Chinese notebooks' code is the English notebooks' code.
+# page has the language switch, the Chinese notebooks' code is the English notebooks' code; and that each of
+# these checks, and the completeness checks of book-zh-check, fails on a broken input (test_zh_checks.py).
 book-zh-test: book gettext
+	python3 book/po/test_zh_checks.py
 	python3 book/po/check_po.py --pot-only
 	python3 book/po/check_zh_html.py --structure-only book/book
 	python3 notebooks/zh_notebooks.py check

@@ -10,10 +10,11 @@ each paragraph, the same list items, table cells and code blocks). This script
 1. runs mdbook-msglist (book/po/msglist) on the English book and on a copy of it whose src/ holds the Chinese
    pages: for every page, the messages mdbook-xgettext extracts, in page order (listings are included first, as
    mdbook-gettext sees them);
-2. pairs message i of an English page with message i of its Chinese page, keeping a pair only where the parts
-   that must not be translated (inline code, link targets, math, {{#...}}) are the same on both sides (in any
-   order: Chinese word order may move them). Where the pages have different numbers of messages, only the
-   agreeing start and end are paired and the page is reported: a merged or split paragraph somewhere between. Code-block messages are the same on both sides, so
+2. pairs message i of an English page with message i of its Chinese page, keeping a pair only where both are
+   code or both prose and the parts that must not be translated (inline code, link targets, math, {{#...}})
+   are the same on both sides (in any order: Chinese word order may move them). A page whose number of
+   messages differs (a merged or split paragraph) is reported with where it parts from the English, and not
+   paired. Code-block messages are the same on both sides, so
    they pair as msgstr = msgid;
 3. writes zh-CN.po: every msgid of messages.pot (regenerated first) with its paired translation; a message no
    page pairs keeps the translation zh-CN.po already had, so pages can be imported a few at a time and the
@@ -83,12 +84,18 @@ def chinese_copy(zh_pages):
 
 
 def pair_page(en, zh):
-    """(pairs [(en, zh, is_code)], mismatch description or None) for one page's (text, is_code) lists."""
+    """(pairs [(en, zh, is_code)], mismatch description or None) for one page's (text, is_code) lists.
+
+    Pages with the same number of messages pair message by message, leaving out (and reporting) a pair whose
+    code, links or math differ. Pages with different numbers pair nothing: where a paragraph was merged or split
+    is not knowable from the text (a prose message pairs with any other), so the report says between which
+    messages the pages part and the translator fixes the page (check_blocks.py shows the block)."""
     code = [c for _, c in en]
+    en_code, zh_code = code, [c for _, c in zh]
     en, zh = [t for t, _ in en], [t for t, _ in zh]
 
     def agree(i, j):  # Chinese word order may move a code span within its sentence
-        return sorted(fixed_parts(en[i])) == sorted(fixed_parts(zh[j]))
+        return en_code[i] == zh_code[j] and sorted(fixed_parts(en[i])) == sorted(fixed_parts(zh[j]))
 
     n = min(len(en), len(zh))
     if len(en) == len(zh):
@@ -106,21 +113,14 @@ def pair_page(en, zh):
     while start < n and agree(start, start):
         start += 1
     end = 0  # messages agreeing from the end
-    while end < n - start and agree(len(en) - 1 - end, len(zh) - 1 - end):
+    while end < n and agree(len(en) - 1 - end, len(zh) - 1 - end):
         end += 1
-    # Between `start` and the end run the pages diverge; a pair is kept only where the start run and the end
-    # run cannot both claim the same English message (they would give it different partners).
-    keep_start = min(start, len(en) - end)
-    keep_end = min(end, len(en) - start)
-    pairs = [(en[i], zh[i], code[i]) for i in range(keep_start)]
-    pairs += [(en[-1 - k], zh[-1 - k], code[-1 - k]) for k in range(keep_end)]
-    first = start
-    note = (f"EN has {len(en)} messages, ZH {len(zh)}: they agree up to message {start} and from the end "
-            f"for {end}; a merged or split block after message {first}:\n"
-            f"      EN {first + 1}: {en[first][:160]!r}\n"
-            f"      ZH {first + 1}: {zh[first][:160]!r}" if first < n else
-            f"EN has {len(en)} messages, ZH {len(zh)}")
-    return pairs, note
+    first = max(0, len(en) - end - 1)  # the pages part somewhere in EN messages first+1 … start+1
+    last = min(start, len(en) - 1)
+    note = (f"EN has {len(en)} messages, ZH {len(zh)}: a block merged, split, added or dropped between EN "
+            f"message {first + 1} and {last + 1}; nothing of this page paired\n"
+            f"      EN {first + 1}: {en[first][:100]!r}\n      EN {last + 1}: {en[last][:100]!r}")
+    return [], note
 
 
 def import_pages(zh_pages, tool, verbose):
