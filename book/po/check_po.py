@@ -22,45 +22,38 @@ import pofile
 SHOWN = 5  # messages listed per failure
 
 
-def msgid_difference(expected, actual):
-    """(missing, extra): msgids of `expected` not in `actual`, and the other way round, in file order."""
+def same_msgids(expected_path, actual_path, error, labels, ok):
+    """Whether two catalogs hold the same msgids; if not, print `error` and the differences both ways."""
+    expected = [e.msgid for e in pofile.read(expected_path)[1]]
+    actual = [e.msgid for e in pofile.read(actual_path)[1]]
     have, want = set(actual), set(expected)
-    return [m for m in expected if m not in have], [m for m in actual if m not in want]
-
-
-def show(label, msgids):
-    print(f"  {label}: {len(msgids)}")
-    for m in msgids[:SHOWN]:
-        print(f"    {m[:100]!r}")
+    differences = ([m for m in expected if m not in have], [m for m in actual if m not in want])
+    if not any(differences):
+        print(f"ok: {ok} ({len(actual)} messages)")
+        return True
+    print(f"error: {error}")
+    for label, msgids in zip(labels, differences):
+        print(f"  {label}: {len(msgids)}")
+        for m in msgids[:SHOWN]:
+            print(f"    {m[:100]!r}")
+    return False
 
 
 def check_pot(pot_path):
     """The committed messages.pot against one regenerated from the English book now."""
     with pofile.temp_dir() as tmp:
-        fresh = pofile.regenerate_pot(tmp)
-        _, fresh_entries = pofile.read(fresh)
-    _, entries = pofile.read(pot_path)
-    missing, extra = msgid_difference([e.msgid for e in fresh_entries], [e.msgid for e in entries])
-    if missing or extra:
-        print(f"error: {pot_path} does not match the English book; run `make po` and translate what it lists")
-        show("messages in the book but not in messages.pot", missing)
-        show("messages in messages.pot but no longer in the book", extra)
-        return False
-    print(f"ok: {pot_path.name} matches the English book ({len(entries)} messages)")
-    return True
+        return same_msgids(
+            pofile.regenerate_pot(tmp), pot_path,
+            f"{pot_path} does not match the English book; run `make po` and translate what it lists",
+            ("messages in the book but not in messages.pot", "messages in messages.pot but no longer in the book"),
+            f"{pot_path.name} matches the English book")
 
 
 def check_po_matches_pot(po_path, pot_path):
-    _, pot = pofile.read(pot_path)
-    _, po = pofile.read(po_path)
-    missing, extra = msgid_difference([e.msgid for e in pot], [e.msgid for e in po])
-    if missing or extra:
-        print(f"error: {po_path.name} was not merged with {pot_path.name}; run `make po`")
-        show("messages of messages.pot missing in the po", missing)
-        show("messages in the po that messages.pot no longer has", extra)
-        return False
-    print(f"ok: {po_path.name} has exactly the messages of {pot_path.name}")
-    return True
+    return same_msgids(
+        pot_path, po_path, f"{po_path.name} was not merged with {pot_path.name}; run `make po`",
+        ("messages of messages.pot missing in the po", "messages in the po that messages.pot no longer has"),
+        f"{po_path.name} has exactly the messages of {pot_path.name}")
 
 
 def statistics(po_path):

@@ -4,8 +4,10 @@ Only what mdbook-xgettext and msgmerge write is needed: entries of comment lines
 `#, fuzzy` flags, `#~` obsolete entries), a msgid and a msgstr, each a string split over quoted lines.
 No plural forms or contexts: mdbook-xgettext writes none.
 """
+import os
 import re
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,11 +98,11 @@ def write(path, header, entries):
 
 def regenerate_pot(dest_dir):
     """Run mdbook-xgettext on the English book; returns the path of the fresh messages.pot."""
-    import os
-
     env = dict(os.environ, MDBOOK_OUTPUT=XGETTEXT_OUTPUT)
-    subprocess.run(["mdbook", "build", str(BOOK), "-d", str(dest_dir)], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    run = subprocess.run(["mdbook", "build", str(BOOK), "-d", str(dest_dir)], env=env,
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        sys.exit(f"error: mdbook-xgettext failed on the English book:\n{run.stderr}")
     return Path(dest_dir) / "messages.pot"
 
 

@@ -17,7 +17,9 @@ use anyhow::Context;
 use mdbook::book::Chapter;
 use mdbook::renderer::RenderContext;
 use mdbook::BookItem;
-use mdbook_i18n_helpers::{extract_events, extract_messages, new_cmark_parser, reconstruct_markdown};
+use mdbook_i18n_helpers::{
+    extract_events, extract_messages, new_cmark_parser, reconstruct_markdown,
+};
 use pulldown_cmark::{DefaultBrokenLinkCallback, Event, Tag, TagEnd};
 use serde_json::{json, Value};
 
@@ -26,7 +28,10 @@ fn strip_link(text: &str) -> anyhow::Result<String> {
     let events = extract_events(text, None)
         .into_iter()
         .filter(|(_, event)| {
-            !matches!(event, Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link))
+            !matches!(
+                event,
+                Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link)
+            )
         })
         .map(|(_, event)| (0, event))
         .collect::<Vec<_>>();
@@ -50,7 +55,9 @@ fn messages(text: &str) -> anyhow::Result<Vec<Value>> {
     Ok(extract_messages(text)?
         .into_iter()
         .map(|(line, extracted)| {
-            let in_code = code.iter().any(|&(first, last)| (first..=last).contains(&line));
+            let in_code = code
+                .iter()
+                .any(|&(first, last)| (first..=last).contains(&line));
             json!({ "text": extracted.message, "code": in_code })
         })
         .collect())
@@ -72,7 +79,8 @@ fn chapter_pages(chapter: &Chapter, pages: &mut Vec<Value>) -> anyhow::Result<()
 }
 
 fn run() -> anyhow::Result<()> {
-    let ctx = RenderContext::from_json(io::stdin()).context("cannot read mdBook's render context")?;
+    let ctx =
+        RenderContext::from_json(io::stdin()).context("cannot read mdBook's render context")?;
     let summary_path = ctx.root.join(&ctx.config.book.src).join("SUMMARY.md");
     let summary = fs::read_to_string(&summary_path)
         .with_context(|| format!("cannot read {}", summary_path.display()))?;
