@@ -16,9 +16,10 @@ each paragraph, the same list items, table cells and code blocks). This script
    messages differs (a merged or split paragraph) is reported with where it parts from the English, and not
    paired. Code-block messages are the same on both sides, so
    they pair as msgstr = msgid;
-3. writes zh-CN.po: every msgid of messages.pot (regenerated first) with its paired translation; a message no
-   page pairs keeps the translation zh-CN.po already had, so pages can be imported a few at a time and the
-   po stays the one source afterwards.
+3. writes zh-CN.po: every msgid of messages.pot (regenerated first) with its paired translation — where pages
+   translate the same msgid differently, SUMMARY.md's or else the most used one; a message no page pairs keeps
+   the translation zh-CN.po already had, so pages can be imported a few at a time and the po stays the one
+   source afterwards.
 
 It prints, per page: messages, paired, mismatches, and unchanged (paired with an identical text that has
 English words: left in English?). Exit status 1 if any page has a mismatch.
@@ -30,6 +31,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import english
@@ -123,19 +125,9 @@ def pair_page(en, zh):
     return [], note
 
 
-def import_pages(zh_pages, tool, verbose):
-    with pofile.temp_dir() as tmp:
-        tmp = Path(tmp)
-        pot = pofile.regenerate_pot(tmp / "pot")
-        shutil.copyfile(pot, pofile.POT)
-        en = dump_messages(BOOK / "src", tool, tmp / "en")
-        copy, translated = chinese_copy(zh_pages)
-        try:
-            zh = dump_messages(copy, tool, tmp / "zh")
-        finally:
-            shutil.rmtree(copy, ignore_errors=True)
-
-    translations, conflicts, failed = {}, [], 0
+def pair_pages(en, zh, translated, verbose):
+    """{msgid: [(page, translation), …]} from every translated page, with the per-page report printed."""
+    candidates, failed = {}, 0
     print(f"{'page':40} {'messages':>8} {'paired':>7} {'unchanged':>9}  mismatches")
     for page, en_messages in en.items():
         if page not in translated:
@@ -149,31 +141,58 @@ def import_pages(zh_pages, tool, verbose):
             for e in unchanged:
                 print(f"      unchanged: {e[:120]!r}")
         for e, z, is_code in pairs:
-            if not is_code and english_left(e, z):
-                continue  # leave it untranslated, so the completeness check names it
-            if e in translations and translations[e] != z:
-                conflicts.append((page, e, translations[e], z))
-                continue
-            translations[e] = z
+            if is_code or not english_left(e, z):  # one left in English stays untranslated: the check names it
+                candidates.setdefault(e, []).append((page, z))
+    return candidates, failed
 
+
+def choose(candidates):
+    """One translation per msgid: SUMMARY.md's (so the sidebar and the page title agree), else the one most
+    pages use, else the first. Returns the translations and the msgids that had more than one."""
+    translations, conflicts = {}, []
+    for msgid, found in candidates.items():
+        summary = [z for page, z in found if page == "SUMMARY.md"]
+        counts = Counter(z for _, z in found)
+        translations[msgid] = summary[0] if summary else counts.most_common(1)[0][0]
+        if len(counts) > 1:
+            conflicts.append((msgid, translations[msgid], found))
+    return translations, conflicts
+
+
+def write_po(translations):
+    """zh-CN.po with every msgid of messages.pot; a msgid no page pairs keeps the old po's translation."""
     header, entries = pofile.read(pofile.POT)
     old = {}
     if pofile.PO.exists():
-        old_header, old_entries = pofile.read(pofile.PO)
-        old = {e.msgid: e.msgstr for e in old_entries if e.msgstr and not e.fuzzy}
+        old = {e.msgid: e.msgstr for e in pofile.read(pofile.PO)[1] if e.msgstr and not e.fuzzy}
     header.msgstr = re.sub(r"Language: [^\n]*", "Language: zh_CN", header.msgstr)
-    kept = 0
     for e in entries:
         e.msgstr = translations.get(e.msgid) or old.get(e.msgid, "")
-        kept += e.msgid not in translations and bool(e.msgstr)
     pofile.write(pofile.PO, header, entries)
-    done = sum(bool(e.msgstr) for e in entries)
-    print(f"\n{pofile.PO.relative_to(BOOK.parent)}: {len(entries)} messages, {done} translated "
-          f"({len(translations)} from pages, {kept} kept from the previous zh-CN.po), {len(entries) - done} "
-          f"untranslated; {len(conflicts)} message(s) translated differently on two pages (the first kept)")
+    kept = sum(e.msgid not in translations and bool(e.msgstr) for e in entries)
+    return len(entries), sum(bool(e.msgstr) for e in entries), kept
+
+
+def import_pages(zh_pages, tool, verbose):
+    with pofile.temp_dir() as tmp:
+        tmp = Path(tmp)
+        shutil.copyfile(pofile.regenerate_pot(tmp / "pot"), pofile.POT)
+        en = dump_messages(BOOK / "src", tool, tmp / "en")
+        copy, translated = chinese_copy(zh_pages)
+        try:
+            zh = dump_messages(copy, tool, tmp / "zh")
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
+    candidates, failed = pair_pages(en, zh, translated, verbose)
+    translations, conflicts = choose(candidates)
+    total, done, kept = write_po(translations)
+    print(f"\n{pofile.PO.relative_to(BOOK.parent)}: {total} messages, {done} translated ({len(translations)} "
+          f"from pages, {kept} kept from the previous zh-CN.po), {total - done} untranslated; {len(conflicts)} "
+          "message(s) translated differently on different pages (SUMMARY.md's or the most used one kept)")
     if verbose:
-        for page, e, first, other in conflicts:
-            print(f"  {page}: {e[:80]!r}\n    kept:  {first[:80]!r}\n    other: {other[:80]!r}")
+        for msgid, chosen, found in conflicts:
+            print(f"  {msgid[:70]!r} → {chosen[:40]!r}; also: "
+                  + "; ".join(f"{page}: {z[:40]!r}" for page, z in found if z != chosen))
     return 1 if failed else 0
 
 
