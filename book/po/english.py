@@ -20,6 +20,7 @@ MATH = re.compile(r"\\\\?\(.+?\\\\?\)|\\\\?\[.+?\\\\?\]|\$\$?[^$]+\$\$?")
 URL = re.compile(r"https?://\S+|\]\([^)]*\)")
 MARKED_EN = re.compile(r'<(\w+) lang="en">.*?</\1>')
 TAG = re.compile(r"<[^>]+>")
+TEX_COMMAND = re.compile(r"\\+[A-Za-z]+")  # \nabla, \mathbb: math however Markdown escaped it
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
 # Names and terms that stay as written in Chinese text (GLOSSARY.md), and a few words they come with.
 ALLOWED = {w.lower() for w in """
@@ -42,7 +43,7 @@ def prose_words(text):
     """The English words of `text` that ask for a translation."""
     if REFERENCE.search(text) or any(_key(text).startswith(k) for k in KEPT):
         return []
-    for pattern in (MARKED_EN, TAG, URL, MATH, QUOTE, CITATION):
+    for pattern in (MARKED_EN, TAG, URL, MATH, TEX_COMMAND, QUOTE, CITATION):
         text = pattern.sub(" ", text)
     return [w for w in WORD.findall(text) if w.lower() not in ALLOWED]
 

@@ -116,6 +116,7 @@ class BuiltHtml(Temp):
         self.assertFalse(english.is_english_left("模型学会了 which letters follow which。"))
         self.assertFalse(english.is_english_left('"Bide Kurur was born in Ovnel."'))
         self.assertFalse(english.is_english_left("GPT and LoRA (Hu et al., 2021)"))
+        self.assertFalse(english.is_english_left(r"\\\[ \max\_\\theta \mathbb{E}_{y \sim \pi_\\theta} \\\]"))
 
 
 class Pairing(unittest.TestCase):
