@@ -77,12 +77,29 @@ def chinese_copy(zh_pages):
     shutil.copytree(BOOK / "src", copy, ignore=shutil.ignore_patterns("figures"))
     translated = []
     for page in sorted(p for p in zh_pages.glob("*.md")):
-        if (copy / page.name).exists():
-            shutil.copyfile(page, copy / page.name)
-            translated.append(page.name)
-        else:
+        if not (copy / page.name).exists():
             print(f"warning: {page.name} has no English page in book/src/; ignored", file=sys.stderr)
+            continue
+        text = page.read_text(encoding="utf-8")
+        if page.name == "SUMMARY.md":
+            text = summary_of_english_pages(text, copy)
+        (copy / page.name).write_text(text, encoding="utf-8")
+        translated.append(page.name)
     return copy, translated
+
+
+def summary_of_english_pages(summary, src):
+    """A Chinese SUMMARY.md without the lines that link pages the English book does not have (a page added on
+    another branch), so that it still builds and pairs with the English one."""
+    kept = []
+    for line in summary.splitlines(keepends=True):
+        link = re.search(r"\]\(([^)]+\.md)\)", line)
+        if link and not (src / link.group(1)).exists():
+            print(f"warning: SUMMARY.md links {link.group(1)}, which the English book lacks; line left out",
+                  file=sys.stderr)
+            continue
+        kept.append(line)
+    return "".join(kept)
 
 
 def pair_page(en, zh):
