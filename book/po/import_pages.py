@@ -42,11 +42,13 @@ BOOK = pofile.BOOK
 
 def fixed_parts(message):
     """What a translation must keep byte for byte: inline code, link targets, math and {{#...}} directives."""
+    code = re.findall(r"`+[^`]+`+", message)
+    prose = re.sub(r"`+[^`]+`+", " ", message)  # a `$` inside code is no math
     return (
-        re.findall(r"`+[^`]+`+", message)
-        + re.findall(r"\]\(([^)\s]+)", message)
-        + re.findall(r"\\\\\(.+?\\\\\)|\\\\\[.+?\\\\\]|\$\$?[^$]+\$\$?", message)
-        + re.findall(r"\{\{#[^}]*\}\}", message)
+        code
+        + re.findall(r"\]\(([^)\s]+)", prose)
+        + re.findall(r"\\\\\(.+?\\\\\)|\\\\\[.+?\\\\\]|\$\$?[^$]+\$\$?", prose)
+        + re.findall(r"\{\{#[^}]*\}\}", prose)
     )
 
 
