@@ -53,7 +53,7 @@ class Page(HTMLParser):
             return
         classes = a.get("class") or ""
         skip = (tag in SKIPPED or "katex" in classes.split() or "MathJax" in classes or "hidden" in a
-                or a.get("lang") == "en")  # English on purpose, such as the glossary's English column
+                or (a.get("lang") == "en" and tag != "html"))  # English on purpose: the glossary's English column
         if tag == "main":
             self._in_main += 1
         self._stack.append((tag, [] if tag in BLOCKS else None, skip))

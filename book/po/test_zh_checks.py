@@ -111,6 +111,10 @@ class BuiltHtml(Temp):
         self.assertEqual(len(problems), 1)
         self.assertIn("<li>", problems[0])
 
+    def test_lang_en_of_the_whole_page_does_not_hide_its_text(self):
+        build = self.build("<p>中文</p>")
+        self.assertEqual(check_zh_html.read_page(build / "a.html").blocks, [("p", "One English paragraph here.")])
+
     def test_rule(self):
         self.assertTrue(english.is_english_left("The model learns which letters follow which."))
         self.assertFalse(english.is_english_left("模型学会了 which letters follow which。"))
