@@ -4,7 +4,7 @@
 #   make run     every chapter's experiment → runs/ch01/ … runs/ch06/ (make ch01, make ch06, …: one chapter)
 #   make test    Rust tests, notebooks executed headless, the book built and checked (nothing loaded from the
 #                network, every formula rendered)
-#   make book    build the book → book/book/index.html
+#   make book    build the book → book/book/index.html (English), book/book/zh-CN/index.html (中文)
 #   make lab     open the notebooks in JupyterLab
 #   make figures copy the figures of the last `make run` into the book (and chapter 1's traced generation)
 #   make doctor  what this machine gives the course: libtorch, CUDA and its GPUs, the CPU's bf16, the tools
@@ -111,6 +111,7 @@ test-notebooks: libtorch jupyter evcxr
 
 book: mdbook mdbook-katex
 	mdbook build book
+	$(BOOK_ZH_BUILD)
 
 # Every page of the built book, every language edition under book/book/ included: no script, stylesheet, font
 # or image from the network, no formula left as TeX. The checker's own tests first, so a checker that can no
@@ -127,3 +128,67 @@ lab: libtorch jupyter evcxr
 figures:
 	for ch in ch01 ch02 ch03 ch04 ch05 ch06; do mkdir -p book/src/figures/$$ch && cp runs/$$ch/*.svg book/src/figures/$$ch/; done
 	cp runs/ch01/trace.md book/src/figures/ch01/
+
+# --- Chinese edition (zh-CN): book/po/README.md -------------------------------------------------------------
+# mdbook-i18n-helpers 0.3.6 is the last release for mdBook 0.4 (0.4.0 needs mdBook 0.5). mdbook-gettext
+# translates the book from book/po/zh-CN.po; mdbook-xgettext writes book/po/messages.pot; msgfmt and msgmerge
+# (GNU gettext) check and update the po.
+MDBOOK_I18N_VERSION := 0.3.6
+BOOK_ZH_BUILD = MDBOOK_BOOK__LANGUAGE=zh-CN MDBOOK_BOOK__TITLE="jielong 文字接龙 — 用 Rust 构建大语言模型" \
+	mdbook build book -d book/zh-CN
+MSGLIST := target/msglist/release/mdbook-msglist
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: mdbook-i18n gettext po po-import book-zh-test book-zh-check test-notebooks-zh
+setup: mdbook-i18n gettext
+book: mdbook-i18n
+test: book-zh-test test-notebooks-zh
+
+mdbook-i18n:
+	@command -v mdbook-gettext >/dev/null || \
+	  cargo install mdbook-i18n-helpers --version $(MDBOOK_I18N_VERSION) --locked
+
+gettext:
+	@command -v msgfmt >/dev/null && command -v msgmerge >/dev/null || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gettext; }
+
+# After the English book changes: a new messages.pot, merged into zh-CN.po (changed paragraphs become fuzzy,
+# new ones untranslated), then the list of what to translate, page by page.
+po: mdbook-i18n gettext
+	MDBOOK_OUTPUT='{"xgettext": {"pot-file": "messages.pot", "granularity": 0}}' mdbook build book -d po
+	msgmerge --quiet --update --backup=none book/po/zh-CN.po book/po/messages.pot
+	python3 book/po/check_po.py --report
+
+# Chinese Markdown pages (same blocks as book/src/*.md) → zh-CN.po, with a pairing report per page:
+# make po-import ZH_PAGES=DIR
+po-import: mdbook-i18n gettext
+	@[ -d "$(ZH_PAGES)" ] || { echo "error: ZH_PAGES=DIR must name a directory of Chinese pages"; exit 1; }
+	cargo build --release --locked --manifest-path book/po/msglist/Cargo.toml --target-dir target/msglist
+	python3 book/po/import_pages.py $(ZH_PAGES) --tool $(MSGLIST)
+
+# What `make test` checks now: messages.pot is the English book's, both editions have every page and every
+# page has the language switch, the Chinese notebooks' code is the English notebooks' code; and that each of
+# these checks, and the completeness checks of book-zh-check, fails on a broken input (test_zh_checks.py).
+book-zh-test: book gettext
+	python3 book/po/test_zh_checks.py
+	python3 book/po/check_po.py --pot-only
+	python3 book/po/check_zh_html.py --structure-only book/book
+	python3 notebooks/zh_notebooks.py check
+
+# Everything, including a complete translation: no untranslated or fuzzy message, no English paragraph in
+# the Chinese HTML. (Joins `make test` once the translation is complete.)
+book-zh-check: book gettext
+	python3 book/po/check_po.py
+	python3 book/po/check_zh_html.py book/book
+	python3 notebooks/zh_notebooks.py check --complete
+
+# The Chinese notebooks' code is the English notebooks' code (book-zh-test checks every cell), so executing all
+# of them would only repeat test-notebooks, doubling its time; one is executed, to show a notebook runs from
+# notebooks/zh-CN/ (notebook 01: 727 s on 2 busy cores after the English run, the same losses and samples).
+ZH_NOTEBOOKS_RUN := notebooks/zh-CN/01-text-continuation.ipynb
+test-notebooks-zh: export EVCXR_TMPDIR := $(CURDIR)/target/evcxr
+test-notebooks-zh: libtorch jupyter evcxr
+	@mkdir -p "$$EVCXR_TMPDIR" && cp Cargo.lock "$$EVCXR_TMPDIR/Cargo.lock"
+	"$(JUPYTER)" nbconvert --to notebook --execute --ExecutePreprocessor.timeout=1800 \
+	  --ExecutePreprocessor.kernel_name=rust --output-dir target/notebooks/zh-CN $(ZH_NOTEBOOKS_RUN)
+	"$(PYTHON)" notebooks/check_outputs.py $(patsubst notebooks/%,target/notebooks/%,$(ZH_NOTEBOOKS_RUN))
