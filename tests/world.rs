@@ -670,3 +670,96 @@ fn chinese_cloze_probes_ask_for_facts_of_the_world() {
         );
     }
 }
+
+#[test]
+fn chinese_instructions_ask_and_answer_in_chinese() {
+    use jielong::data::instruct::{self, InstructConfig, Task};
+    let w = world(&small_zh(5, 2));
+    let name = &w.people[0].name;
+    let q = instruct::fact_question(&w, 0, Relation::PetKind, 0);
+    assert_eq!(q.prompt, format!("{name}的宠物是什么？"));
+    assert_eq!(
+        q.response,
+        format!("{name}的宠物是{}。", w.people[0].pet_kind)
+    );
+    assert_eq!(q.key, w.people[0].pet_kind);
+    let nobody = &w.unknown_names(1, 4)[0];
+    let u = instruct::unknown_person_in(Language::Zh, nobody, Relation::Job);
+    assert_eq!(
+        (u.response.clone(), u.key.as_str()),
+        (format!("我不知道{nobody}这个人。"), "我不知道")
+    );
+    for kind in 0..instruct::FORBIDDEN_KINDS {
+        let f = instruct::forbidden_request(&w, 1, kind);
+        assert!(f.prompt.contains(&w.people[1].name) && f.prompt.ends_with(['？', '。']));
+        assert_eq!(
+            (f.response.as_str(), f.key.as_str()),
+            ("我不能帮忙。", "我不能帮忙。")
+        );
+    }
+    let people: Vec<usize> = (0..4).collect();
+    let set = instruct::instructions(&w, &people, &InstructConfig::default());
+    let en_set = instruct::instructions(&world(&small(5, 2)), &people, &InstructConfig::default());
+    assert_eq!(set.len(), en_set.len());
+    for (z, e) in set.iter().zip(&en_set) {
+        assert_eq!(
+            (z.task, &z.key == &e.key),
+            (e.task, z.task == Task::Arithmetic)
+        );
+        assert!(
+            !format!("{}{}", z.prompt, z.response)
+                .chars()
+                .any(|c| c.is_ascii_alphabetic()),
+            "{z:?}"
+        );
+    }
+}
+
+#[test]
+fn chinese_labeller_scores_chinese_answers_as_the_english_one_does_its_own() {
+    use jielong::data::feedback::{Answer, PromptMix, count_words, feedback_prompts, judge};
+    assert_eq!(count_words("王晓明出生在青川。"), 8);
+    assert_eq!(count_words("I don't know anyone called Bone Bodus."), 7);
+    let verdicts = |language: Language| {
+        let w = world(&WorldConfig {
+            language,
+            ..small(21, 4)
+        });
+        let mix = PromptMix {
+            people: (0..8).collect(),
+            unknown_names: w.unknown_names(8, 1),
+            forbidden_people: (8..12).collect(),
+        };
+        let prompts = feedback_prompts(&w, &mix);
+        let refusal = jielong::data::instruct::forbidden_request(&w, 0, 0).response;
+        let nobody =
+            jielong::data::instruct::unknown_person_in(language, "某某", Relation::Job).response;
+        let mut scores = Vec::new();
+        for (i, e) in prompts.iter().enumerate() {
+            let other = &prompts[(i + 1) % prompts.len()].response;
+            for text in [
+                e.response.as_str(),
+                refusal.as_str(),
+                nobody.as_str(),
+                other,
+            ] {
+                let j = judge(e, &Answer::written(text));
+                scores.push((e.task, j.verdict, j.extra_words == 0));
+            }
+            let cut = judge(
+                e,
+                &Answer {
+                    text: e.response.clone(),
+                    stopped: false,
+                },
+            );
+            scores.push((e.task, cut.verdict, cut.score == 0.5));
+        }
+        scores
+    };
+    let (en, zh) = (verdicts(Language::En), verdicts(Language::Zh));
+    assert_eq!(en.len(), zh.len());
+    for (e, z) in en.iter().zip(&zh) {
+        assert_eq!((e.0, e.1), (z.0, z.1), "the same verdicts");
+    }
+}
