@@ -703,7 +703,7 @@ fn chinese_instructions_ask_and_answer_in_chinese() {
     assert_eq!(set.len(), en_set.len());
     for (z, e) in set.iter().zip(&en_set) {
         assert_eq!(
-            (z.task, &z.key == &e.key),
+            (z.task, z.key == e.key),
             (e.task, z.task == Task::Arithmetic)
         );
         assert!(
