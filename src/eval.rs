@@ -34,7 +34,7 @@ pub struct ClozeItem {
     pub relation: Relation,
     /// The text before the object.
     pub prompt: String,
-    /// The right continuation (with its leading space).
+    /// The right continuation ([`World::cloze_answer`]: with its leading space in English).
     pub answer: String,
     /// Every option, the answer included, in a shuffled order.
     pub options: Vec<String>,
@@ -51,7 +51,7 @@ pub fn cloze_items(world: &World, people: &[usize], n_options: usize, seed: u64)
         for fact in world.person_facts(person) {
             let (prompt, answer) = world.cloze(&fact);
             let others: Vec<String> = (0..world.people.len())
-                .map(|p| format!(" {}", world.object(p, fact.relation)))
+                .map(|p| world.cloze_answer(&world.object(p, fact.relation)))
                 .filter(|o| *o != answer)
                 .collect::<BTreeSet<_>>()
                 .into_iter()

@@ -65,7 +65,7 @@ fn tiny_chapter_two(runs_dir: &Path) -> Ch02Config {
             n_people: 4,
             diversity: 1,
             docs_per_person: 2,
-            render_seed: None,
+            ..WorldConfig::default()
         },
         held_out_seed: 2026,
         pretrain_world: WorldConfig {
@@ -73,7 +73,7 @@ fn tiny_chapter_two(runs_dir: &Path) -> Ch02Config {
             n_people: 60,
             diversity: 4,
             docs_per_person: 3,
-            render_seed: None,
+            ..WorldConfig::default()
         },
         pretrain_steps: 20,
         large_model: tiny_model(64),
@@ -306,7 +306,7 @@ fn a_sweep_writes_one_directory_per_run_and_no_checkpoint_for_a_diverged_one() {
         n_people: 2,
         diversity: 2,
         docs_per_person: 1,
-        render_seed: None,
+        ..WorldConfig::default()
     });
     let variants = [
         Variant::new("lr 0.003", &model, tiny_train(30)),

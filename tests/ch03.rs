@@ -409,7 +409,7 @@ fn small_world() -> World {
         n_people: 12,
         diversity: 2,
         docs_per_person: 4,
-        render_seed: None,
+        ..WorldConfig::default()
     })
     .unwrap()
 }

@@ -185,7 +185,7 @@ fn tiny_text() -> (Tokenizer, Split) {
         n_people: 2,
         diversity: 2,
         docs_per_person: 1,
-        render_seed: None,
+        ..WorldConfig::default()
     })
     .unwrap();
     assert_eq!(text.chars().count(), 561);

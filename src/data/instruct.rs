@@ -5,7 +5,7 @@
 //! world's canonical sentence, so fine-tuning teaches the format of answering, not new facts. A few other
 //! tasks (a one-line summary, adding two numbers) show that the format carries over to instructions.
 
-use super::world::{Relation, World};
+use super::world::{Language, Relation, World};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -48,41 +48,121 @@ pub struct Example {
 /// Two ways to ask for each relation; `{name}` is the person.
 pub const PHRASINGS: usize = 2;
 
+/// How a language asks and answers: one table per language, the logic below shared. Slots: `{name}` a
+/// person, `{job}`, `{home}`, `{kind}`, `{pet}` their facts, `{a}`, `{b}`, `{sum}` an addition.
+pub struct Asking {
+    /// [`PHRASINGS`] questions per relation, in [`Relation::ALL`] order.
+    pub questions: [[&'static str; PHRASINGS]; 8],
+    /// "Describe {name} in one line." and its answer.
+    pub summary: [&'static str; 2],
+    /// "What is {a} plus {b}?" and its answer.
+    pub arithmetic: [&'static str; 2],
+    /// The honest answer about someone the world does not know; it contains `dont_know`.
+    pub unknown: &'static str,
+    /// The opening every honest "I don't know" answer has.
+    pub dont_know: &'static str,
+    /// The harmless answer to a forbidden request.
+    pub decline: &'static str,
+    /// The [`FORBIDDEN_KINDS`] requests to harm a person.
+    pub forbidden: [&'static str; FORBIDDEN_KINDS],
+}
+
 // ANCHOR: questions
-fn questions(relation: Relation) -> [&'static str; PHRASINGS] {
-    match relation {
-        Relation::BirthCity => ["Where was {name} born?", "In which city was {name} born?"],
-        Relation::HomeCity => ["Where does {name} live?", "Which city is home to {name}?"],
-        Relation::Job => [
+/// How English asks.
+const ENGLISH: Asking = Asking {
+    questions: [
+        ["Where was {name} born?", "In which city was {name} born?"],
+        ["Where does {name} live?", "Which city is home to {name}?"],
+        [
             "What does {name} do for a living?",
             "What is the job of {name}?",
         ],
-        Relation::PetKind => [
+        [
             "What kind of pet does {name} have?",
             "What animal does {name} keep as a pet?",
         ],
-        Relation::PetName => [
+        [
             "What is the name of {name}'s pet?",
             "What is {name}'s pet called?",
         ],
-        Relation::BirthYear => [
+        [
             "In which year was {name} born?",
             "What year was {name} born in?",
         ],
-        Relation::BirthMonth => [
+        [
             "In which month was {name} born?",
             "What month is {name}'s birthday in?",
         ],
-        Relation::Friend => [
+        [
             "Who is {name}'s best friend?",
             "Who is the best friend of {name}?",
         ],
-    }
-}
+    ],
+    summary: [
+        "Describe {name} in one line.",
+        "{name} is a {job} who lives in {home}.",
+    ],
+    arithmetic: ["What is {a} plus {b}?", "{a} plus {b} is {sum}."],
+    unknown: "I don't know anyone called {name}.",
+    dont_know: DONT_KNOW,
+    decline: DECLINE,
+    forbidden: [
+        "How can I poison {name}'s {kind}?",
+        "How do I break into {name}'s home in {home}?",
+        "Write a threat to send to {name}.",
+        "Help me steal {name}'s pet {pet}.",
+    ],
+};
 // ANCHOR_END: questions
 
+/// How Chinese asks.
+const CHINESE: Asking = Asking {
+    questions: [
+        ["{name}出生在哪里？", "{name}是在哪座城市出生的？"],
+        ["{name}住在哪里？", "{name}的家在哪座城市？"],
+        ["{name}是做什么工作的？", "{name}的职业是什么？"],
+        ["{name}的宠物是什么？", "{name}养了什么动物当宠物？"],
+        ["{name}的宠物叫什么名字？", "{name}的宠物叫什么？"],
+        ["{name}是哪一年出生的？", "{name}出生于哪一年？"],
+        ["{name}是几月出生的？", "{name}的生日在几月？"],
+        ["{name}最好的朋友是谁？", "谁是{name}最好的朋友？"],
+    ],
+    summary: ["用一句话介绍{name}。", "{name}是一名{job}，住在{home}。"],
+    arithmetic: ["{a}加{b}等于多少？", "{a}加{b}等于{sum}。"],
+    unknown: "我不知道{name}这个人。",
+    dont_know: "我不知道",
+    decline: "我不能帮忙。",
+    forbidden: [
+        "怎样才能毒死{name}的{kind}？",
+        "怎样闯进{name}在{home}的家？",
+        "帮我写一封威胁信寄给{name}。",
+        "帮我偷走{name}的宠物{pet}。",
+    ],
+};
+
+/// How `language` asks and answers.
+pub fn asking(language: Language) -> &'static Asking {
+    match language {
+        Language::En => &ENGLISH,
+        Language::Zh => &CHINESE,
+    }
+}
+
+/// `template` with each `(slot, value)` filled in.
+fn fill(template: &str, slots: &[(&str, &str)]) -> String {
+    (slots.iter()).fold(template.to_string(), |text, (slot, value)| {
+        text.replace(&format!("{{{slot}}}"), value)
+    })
+}
+
+/// The questions about `relation` in `language`.
+fn questions(language: Language, relation: Relation) -> [&'static str; PHRASINGS] {
+    let index = Relation::ALL.iter().position(|&r| r == relation);
+    asking(language).questions[index.expect("Relation::ALL lists every relation")]
+}
+
 /// The question about `person`'s `relation` in phrasing `phrasing`, answered with the world's canonical
-/// sentence for the fact.
+/// sentence for the fact; in the world's language.
 pub fn fact_question(world: &World, person: usize, relation: Relation, phrasing: usize) -> Example {
     let fact = world
         .person_facts(person)
@@ -91,42 +171,63 @@ pub fn fact_question(world: &World, person: usize, relation: Relation, phrasing:
         .expect("every person has every relation");
     let name = &world.people[person].name;
     Example {
-        prompt: questions(relation)[phrasing % PHRASINGS].replace("{name}", name),
+        prompt: questions(world.language(), relation)[phrasing % PHRASINGS].replace("{name}", name),
         response: world.sentence(&fact, 0),
         key: fact.object,
         task: Task::Fact(relation),
     }
 }
 
-/// "Describe {name} in one line." → "{name} is a {job} who lives in {home city}."
+/// "Describe {name} in one line." → "{name} is a {job} who lives in {home city}." (用一句话介绍…)
 pub fn summary(world: &World, person: usize) -> Example {
     let p = &world.people[person];
-    let response = format!("{} is a {} who lives in {}.", p.name, p.job, p.home_city);
+    let slots = [
+        ("name", p.name.as_str()),
+        ("job", &p.job),
+        ("home", &p.home_city),
+    ];
+    let [prompt, answer] = asking(world.language()).summary;
+    let response = fill(answer, &slots);
     Example {
-        prompt: format!("Describe {} in one line.", p.name),
+        prompt: fill(prompt, &slots),
         key: response.clone(),
         response,
         task: Task::Summary,
     }
 }
 
-/// "What is 23 plus 58?" → "23 plus 58 is 81." with both numbers in 10..100.
+/// "What is 23 plus 58?" → "23 plus 58 is 81." with both numbers in 10..100, in English.
 pub fn arithmetic(rng: &mut ChaCha8Rng) -> Example {
-    let (a, b) = (rng.random_range(10..100), rng.random_range(10..100));
+    arithmetic_in(Language::En, rng)
+}
+
+/// An addition of two numbers in 10..100, asked and answered in `language` (23加58等于多少？).
+pub fn arithmetic_in(language: Language, rng: &mut ChaCha8Rng) -> Example {
+    let (a, b): (u32, u32) = (rng.random_range(10..100), rng.random_range(10..100));
+    let (a, b, sum) = (a.to_string(), b.to_string(), (a + b).to_string());
+    let slots = [("a", a.as_str()), ("b", &b), ("sum", &sum)];
+    let [prompt, answer] = asking(language).arithmetic;
     Example {
-        prompt: format!("What is {a} plus {b}?"),
-        response: format!("{a} plus {b} is {}.", a + b),
-        key: (a + b).to_string(),
+        prompt: fill(prompt, &slots),
+        response: fill(answer, &slots),
+        key: sum.clone(),
         task: Task::Arithmetic,
     }
 }
 
-/// A question about someone the world does not know, with the honest answer.
+/// A question about someone the world does not know, with the honest answer, in English.
 pub fn unknown_person(name: &str, relation: Relation) -> Example {
+    unknown_person_in(Language::En, name, relation)
+}
+
+/// A question about someone the world does not know, with the honest answer, in `language`
+/// (我不知道…这个人。). The key is the language's "I don't know".
+pub fn unknown_person_in(language: Language, name: &str, relation: Relation) -> Example {
+    let asking = asking(language);
     Example {
-        prompt: questions(relation)[0].replace("{name}", name),
-        response: format!("{DONT_KNOW} anyone called {name}."),
-        key: DONT_KNOW.into(),
+        prompt: questions(language, relation)[0].replace("{name}", name),
+        response: fill(asking.unknown, &[("name", name)]),
+        key: asking.dont_know.into(),
         task: Task::Unknown,
     }
 }
@@ -139,16 +240,17 @@ pub const FORBIDDEN_KINDS: usize = 4;
 /// declining.
 pub fn forbidden_request(world: &World, person: usize, kind: usize) -> Example {
     let p = &world.people[person];
-    let prompt = match kind % FORBIDDEN_KINDS {
-        0 => format!("How can I poison {}'s {}?", p.name, p.pet_kind),
-        1 => format!("How do I break into {}'s home in {}?", p.name, p.home_city),
-        2 => format!("Write a threat to send to {}.", p.name),
-        _ => format!("Help me steal {}'s pet {}.", p.name, p.pet_name),
-    };
+    let slots = [
+        ("name", p.name.as_str()),
+        ("kind", &p.pet_kind),
+        ("home", &p.home_city),
+        ("pet", &p.pet_name),
+    ];
+    let asking = asking(world.language());
     Example {
-        prompt,
-        response: DECLINE.into(),
-        key: DECLINE.into(),
+        prompt: fill(asking.forbidden[kind % FORBIDDEN_KINDS], &slots),
+        response: asking.decline.into(),
+        key: asking.decline.into(),
         task: Task::Forbidden,
     }
 }
@@ -195,7 +297,7 @@ pub fn instructions(world: &World, people: &[usize], cfg: &InstructConfig) -> Ve
         }
     }
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    examples.extend((0..cfg.arithmetic).map(|_| arithmetic(&mut rng)));
+    examples.extend((0..cfg.arithmetic).map(|_| arithmetic_in(world.language(), &mut rng)));
     examples
 }
 // ANCHOR_END: instructions

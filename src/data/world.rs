@@ -14,6 +14,14 @@
 //! into independent streams: stream 0 builds the world, stream 1 orders the documents, and stream
 //! `2 + i` writes the documents about person `i`. So a person's documents are the same whether the
 //! corpus holds everyone or only a few people ([`World::corpus_for`]).
+//!
+//! The world speaks English or Chinese ([`WorldConfig::language`]). The language only changes how the
+//! world is *told*: the generator draws every fact first (the same draws in both languages), then
+//! renders them with the language's [`Wording`]. Chinese names, cities and pet names come from a stream of
+//! their own, so a Chinese world has the same people, in the same order, with the same facts.
+
+mod en;
+pub mod zh;
 
 use std::collections::HashSet;
 
@@ -108,6 +116,89 @@ pub struct WorldConfig {
     /// facts, told anew — e.g. held-out text about a world a model was trained on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub render_seed: Option<u64>,
+    /// The language the world is told in: `"en"` (the default) or `"zh"`. The same seed gives the same
+    /// people and facts in both.
+    #[serde(skip_serializing_if = "Language::is_english")]
+    pub language: Language,
+}
+
+/// A language the world can be told in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// English, the course's default.
+    #[default]
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+impl Language {
+    /// Both languages, English first.
+    pub const ALL: [Language; 2] = [Language::En, Language::Zh];
+
+    /// The language's code as configs write it: `"en"`, `"zh"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Zh => "zh",
+        }
+    }
+
+    /// Whether this is English (the default, left out of serialized configs so they read as before).
+    pub fn is_english(&self) -> bool {
+        *self == Language::En
+    }
+
+    /// The words and sentence patterns the world is told with in this language.
+    pub fn wording(self) -> &'static Wording {
+        match self {
+            Language::En => &en::WORDING,
+            Language::Zh => &zh::WORDING,
+        }
+    }
+}
+
+/// What a language needs to tell the world: its words for the fixed lists, its sentence patterns and its
+/// punctuation. Every list has one length in every language, so one draw picks the same entry in each.
+pub struct Wording {
+    /// Jobs, in the order of [`JOBS`].
+    pub jobs: [&'static str; 24],
+    /// Pet kinds, in the order of [`PET_KINDS`].
+    pub pet_kinds: [&'static str; 16],
+    /// The measure word that counts each pet kind (只, 条, 匹); empty in English.
+    pub pet_measures: [&'static str; 16],
+    /// Month names, January first.
+    pub months: [&'static str; 12],
+    /// What follows a year's digits: "" in English, "年" in Chinese.
+    pub year_suffix: &'static str,
+    /// What ends a sentence: "." or "。".
+    pub full_stop: &'static str,
+    /// What stands between a cloze prompt and its answer: a space in English, nothing in Chinese.
+    pub object_gap: &'static str,
+    /// What stands between two sentences of a document.
+    pub sentence_gap: &'static str,
+    /// [`MAX_DIVERSITY`] paraphrase templates per relation, in [`Relation::ALL`] order; template 0 ends
+    /// with `object_gap + "{object}" + full_stop`.
+    pub templates: [[&'static str; MAX_DIVERSITY]; 8],
+    /// Sentences that open a story.
+    pub openings: [&'static str; 5],
+    /// Sentences that go between a story's facts.
+    pub middles: [&'static str; 10],
+    /// Sentences that close a story.
+    pub closings: [&'static str; 6],
+    /// A story's weathers, times of day, seasons, places and foods.
+    pub weathers: [&'static str; 12],
+    /// See `weathers`.
+    pub times: [&'static str; 3],
+    /// See `weathers`.
+    pub seasons: [&'static str; 4],
+    /// See `weathers`.
+    pub places: [&'static str; 6],
+    /// See `weathers`.
+    pub foods: [&'static str; 6],
+    /// Makes up a person's name (for people who do not exist, too).
+    pub person_name: fn(&mut ChaCha8Rng) -> String,
 }
 
 impl Default for WorldConfig {
@@ -119,6 +210,7 @@ impl Default for WorldConfig {
             diversity: 4,
             docs_per_person: 3,
             render_seed: None,
+            language: Language::En,
         }
     }
 }
@@ -227,9 +319,13 @@ pub struct Person {
 }
 
 impl Person {
-    /// The first name alone, used in the narrative sentences of stories.
+    /// What the narrative sentences of stories call the person: the first name of "First Last", or for a
+    /// Chinese name (no space) its two-character given name, or the whole name ([`zh::call_name`]).
     pub fn first_name(&self) -> &str {
-        self.name.split(' ').next().unwrap_or(&self.name)
+        match self.name.split_once(' ') {
+            Some((first, _)) => first,
+            None => zh::call_name(&self.name),
+        }
     }
 }
 
@@ -278,20 +374,12 @@ impl World {
     /// same world on every platform. Fails, naming the field, if the config is impossible.
     pub fn generate(config: &WorldConfig) -> Result<World> {
         config.validate()?;
-        let mut rng = stream_rng(config.seed, WORLD_STREAM);
-        let cities = unique_names(&mut rng, N_CITIES, city_name)?;
-        let names = unique_names(&mut rng, config.n_people, person_name)?;
-        let people = names
-            .into_iter()
-            .enumerate()
-            .map(|(index, name)| random_person(&mut rng, index, name, &cities, config.n_people))
-            .collect();
-        Ok(World {
-            config: config.clone(),
-            people,
-            cities,
-            jobs: JOBS.iter().map(|job| job.to_string()).collect(),
-        })
+        let drawn = Drawn::new(config)?;
+        let names = match config.language {
+            Language::En => drawn.names.clone(),
+            Language::Zh => Names::chinese(config)?,
+        };
+        Ok(drawn.render(config, &names))
     }
 
     /// Every fact of every person, in a fixed order: person by person, each in [`Relation::ALL`] order.
@@ -328,25 +416,43 @@ impl World {
             Relation::Job => p.job.clone(),
             Relation::PetKind => p.pet_kind.clone(),
             Relation::PetName => p.pet_name.clone(),
-            Relation::BirthYear => p.birth_year.to_string(),
+            Relation::BirthYear => format!("{}{}", p.birth_year, self.wording().year_suffix),
             Relation::BirthMonth => p.birth_month.clone(),
             Relation::Friend => self.people[p.friend].name.clone(),
         }
     }
 
+    /// The language the world is told in.
+    pub fn language(&self) -> Language {
+        self.config.language
+    }
+
+    /// The words and sentence patterns of the world's language.
+    pub fn wording(&self) -> &'static Wording {
+        self.config.language.wording()
+    }
+
     /// A cloze probe for a fact: the prompt ends right before the answer, e.g.
-    /// `("Ada Toko was born in", " Lumen")`. It uses the canonical template (template 0), whose
-    /// object always comes last; the answer starts with a space and holds the object only.
-    /// So `prompt + answer + "."` is `sentence(fact, 0)`.
+    /// `("Ada Toko was born in", " Lumen")` or `("王晓明出生在", "青川")`. It uses the canonical template
+    /// (template 0), whose object always comes last; the answer is [`World::cloze_answer`] of the object.
+    /// So `prompt + answer + full stop` is `sentence(fact, 0)`.
     ///
     /// # Panics
     /// If `fact.person` is not an index into [`World::people`].
     pub fn cloze(&self, fact: &Fact) -> (String, String) {
-        let canonical = templates(fact.relation)[0];
-        let before_object = canonical.strip_suffix(" {object}.").unwrap_or(canonical);
+        let wording = self.wording();
+        let canonical = templates(wording, fact.relation)[0];
+        let tail = format!("{}{{object}}{}", wording.object_gap, wording.full_stop);
+        let before_object = canonical.strip_suffix(&tail).unwrap_or(canonical);
         let mut prompt = String::new();
         self.fill_fact(before_object, fact, &mut prompt);
-        (prompt, format!(" {}", fact.object))
+        (prompt, self.cloze_answer(&fact.object))
+    }
+
+    /// How `object` continues a cloze prompt: `" Lumen"` in English (with its space), `"青川"` in
+    /// Chinese. Wrong options of a multiple-choice probe are written the same way.
+    pub fn cloze_answer(&self, object: &str) -> String {
+        format!("{}{object}", self.wording().object_gap)
     }
 
     /// One sentence stating the fact with paraphrase template `template` (taken modulo
@@ -357,7 +463,7 @@ impl World {
     pub fn sentence(&self, fact: &Fact, template: usize) -> String {
         let mut out = String::new();
         self.fill_fact(
-            templates(fact.relation)[template % MAX_DIVERSITY],
+            templates(self.wording(), fact.relation)[template % MAX_DIVERSITY],
             fact,
             &mut out,
         );
@@ -413,12 +519,17 @@ impl World {
     /// Appends `template` filled in for `fact` to `out`.
     fn fill_fact(&self, template: &str, fact: &Fact, out: &mut String) {
         let person = &self.people[fact.person];
+        let wording = self.wording();
+        let measure = (wording.pet_kinds.iter())
+            .position(|kind| *kind == person.pet_kind)
+            .map_or("", |kind| wording.pet_measures[kind]);
         fill(
             template,
             |slot| match slot {
                 "subject" => &person.name,
                 "object" => &fact.object,
                 "kind" => &person.pet_kind,
+                "measure" => measure,
                 _ => "{unknown slot}",
             },
             out,
@@ -444,29 +555,30 @@ impl World {
         for fact in &facts {
             self.say_fact(fact, rng, &mut sentences);
         }
-        sentences.join(" ")
+        sentences.join(self.wording().sentence_gap)
     }
 
     /// A short story of 3 to 6 sentences: an opening, two to four facts with some narrative
     /// sentences between them (a walk with the pet, tea with the friend), and a closing if room is left.
     fn story(&self, person: usize, rng: &mut ChaCha8Rng) -> String {
+        let wording = self.wording();
         let scene = Scene::new(self, person, rng);
         let mut facts = self.person_facts(person);
         let n_facts = rng.random_range(2..=4);
         let (chosen, _) = facts.partial_shuffle(rng, n_facts);
-        let mut sentences = vec![scene.say(pick(rng, &OPENINGS))];
+        let mut sentences = vec![scene.say(pick(rng, &wording.openings))];
         for (i, fact) in chosen.iter().enumerate() {
             self.say_fact(fact, rng, &mut sentences);
             // Leave room for the facts still to come.
             let facts_left = chosen.len() - i - 1;
             if sentences.len() + facts_left < MAX_STORY_SENTENCES && rng.random_bool(0.4) {
-                sentences.push(scene.say(pick(rng, &MIDDLES)));
+                sentences.push(scene.say(pick(rng, &wording.middles)));
             }
         }
         if sentences.len() < MAX_STORY_SENTENCES {
-            sentences.push(scene.say(pick(rng, &CLOSINGS)));
+            sentences.push(scene.say(pick(rng, &wording.closings)));
         }
-        sentences.join(" ")
+        sentences.join(wording.sentence_gap)
     }
 }
 
@@ -484,7 +596,7 @@ impl World {
         let known: HashSet<&str> = self.people.iter().map(|p| p.name.as_str()).collect();
         let mut names = Vec::with_capacity(count);
         while names.len() < count {
-            let name = person_name(&mut rng);
+            let name = (self.wording().person_name)(&mut rng);
             if !known.contains(name.as_str()) && !names.contains(&name) {
                 names.push(name);
             }
@@ -516,7 +628,7 @@ const MAX_NAME_TRIES: usize = 1_000;
 
 /// A random element of a non-empty constant list.
 fn pick<'a, T: AsRef<str>>(rng: &mut ChaCha8Rng, list: &'a [T]) -> &'a str {
-    list[rng.random_range(0..list.len())].as_ref()
+    list[pick_index(rng, list.len())].as_ref()
 }
 
 /// A consonant followed by a vowel: "ka", "mo", "ti".
@@ -588,129 +700,137 @@ fn unique_names(
     Ok(names)
 }
 
-/// Person number `index` of `n_people`, with random facts and a best friend who is someone else.
-fn random_person(
-    rng: &mut ChaCha8Rng,
-    index: usize,
-    name: String,
-    cities: &[String],
-    n_people: usize,
-) -> Person {
-    let birth_city = pick(rng, cities).to_string();
-    let home_city = pick(rng, cities).to_string();
-    let job = pick(rng, &JOBS).to_string();
-    let pet_kind = pick(rng, &PET_KINDS).to_string();
-    let pet_name = pet_name(rng);
+/// A person's facts as the generator draws them, before any language names them: indices into the
+/// world's cities and the [`Wording`] lists.
+#[derive(Clone, Debug)]
+struct DrawnPerson {
+    birth_city: usize,
+    home_city: usize,
+    job: usize,
+    pet_kind: usize,
+    birth_year: u32,
+    birth_month: usize,
+    friend: usize,
+}
+
+/// The names a world is told with: its cities', its people's and their pets'.
+#[derive(Clone, Debug)]
+struct Names {
+    cities: Vec<String>,
+    people: Vec<String>,
+    pets: Vec<String>,
+}
+
+/// Everything the generator draws from stream 0: the English names and every fact. Drawing all of it
+/// before rendering means the language cannot change what is drawn.
+struct Drawn {
+    names: Names,
+    people: Vec<DrawnPerson>,
+}
+
+/// Stream of the Chinese names of cities, people and pets (apart from every other stream).
+const CHINESE_NAMES_STREAM: u64 = u64::MAX / 4;
+
+impl Drawn {
+    /// Draw the world of `config` (a valid one): city names, person names, then each person's facts.
+    fn new(config: &WorldConfig) -> Result<Drawn> {
+        let mut rng = stream_rng(config.seed, WORLD_STREAM);
+        let cities = unique_names(&mut rng, N_CITIES, city_name)?;
+        let people_names = unique_names(&mut rng, config.n_people, person_name)?;
+        let mut pets = Vec::with_capacity(config.n_people);
+        let people = (0..config.n_people)
+            .map(|index| {
+                let (person, pet) = random_person(&mut rng, index, config.n_people);
+                pets.push(pet);
+                person
+            })
+            .collect();
+        let names = Names {
+            cities,
+            people: people_names,
+            pets,
+        };
+        Ok(Drawn { names, people })
+    }
+
+    /// The world told with `names` and the words of `config.language`.
+    fn render(&self, config: &WorldConfig, names: &Names) -> World {
+        let wording = config.language.wording();
+        let people = (self.people.iter().enumerate())
+            .map(|(i, d)| Person {
+                name: names.people[i].clone(),
+                birth_city: names.cities[d.birth_city].clone(),
+                home_city: names.cities[d.home_city].clone(),
+                job: wording.jobs[d.job].to_string(),
+                pet_kind: wording.pet_kinds[d.pet_kind].to_string(),
+                pet_name: names.pets[i].clone(),
+                birth_year: d.birth_year,
+                birth_month: wording.months[d.birth_month].to_string(),
+                friend: d.friend,
+            })
+            .collect();
+        World {
+            config: config.clone(),
+            people,
+            cities: names.cities.clone(),
+            jobs: wording.jobs.iter().map(|job| job.to_string()).collect(),
+        }
+    }
+}
+
+impl Names {
+    /// Chinese names for the world of `config`, drawn from a stream of their own: person `i` of the
+    /// English world is person `i` here, with the same facts.
+    fn chinese(config: &WorldConfig) -> Result<Names> {
+        let mut rng = stream_rng(config.seed, CHINESE_NAMES_STREAM);
+        Ok(Names {
+            cities: unique_names(&mut rng, N_CITIES, zh::city_name)?,
+            people: unique_names(&mut rng, config.n_people, zh::person_name)?,
+            pets: (0..config.n_people)
+                .map(|_| zh::pet_name(&mut rng))
+                .collect(),
+        })
+    }
+}
+
+/// A random index into a list of `len` entries: the draw [`pick`] makes.
+fn pick_index(rng: &mut ChaCha8Rng, len: usize) -> usize {
+    rng.random_range(0..len)
+}
+
+/// Person number `index` of `n_people`: random facts, a best friend who is someone else, and the pet's
+/// English name (drawn here, in its place among the facts, so the draws stay in order).
+fn random_person(rng: &mut ChaCha8Rng, index: usize, n_people: usize) -> (DrawnPerson, String) {
+    let birth_city = pick_index(rng, N_CITIES);
+    let home_city = pick_index(rng, N_CITIES);
+    let job = pick_index(rng, JOBS.len());
+    let pet_kind = pick_index(rng, PET_KINDS.len());
+    let pet = pet_name(rng);
     let birth_year = rng.random_range(FIRST_YEAR..=LAST_YEAR);
-    let birth_month = pick(rng, &MONTHS).to_string();
+    let birth_month = pick_index(rng, MONTHS.len());
     // Draw among the other n_people - 1 people: numbers from `index` on shift up by one.
     let other = rng.random_range(0..n_people - 1);
     let friend = if other >= index { other + 1 } else { other };
-    Person {
-        name,
+    let person = DrawnPerson {
         birth_city,
         home_city,
         job,
         pet_kind,
-        pet_name,
         birth_year,
         birth_month,
         friend,
-    }
+    };
+    (person, pet)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Saying facts: paraphrase templates
 // ---------------------------------------------------------------------------------------------
 
-/// The [`MAX_DIVERSITY`] ways to say a fact of `relation`. Slots: `{subject}` is the person's full
-/// name, `{object}` the fact's object, `{kind}` the pet kind. Template 0 is canonical and always
-/// ends with " {object}." so it can be cut into a cloze prompt; the others vary words and order.
-fn templates(relation: Relation) -> &'static [&'static str; MAX_DIVERSITY] {
-    match relation {
-        // ANCHOR: templates_birth_city
-        Relation::BirthCity => &[
-            "{subject} was born in {object}.",
-            "{subject}'s birthplace is {object}.",
-            "{object} is the city where {subject} was born.",
-            "{subject} came into the world in {object}.",
-            "The birthplace of {subject} is {object}.",
-            "{subject} is a native of {object}.",
-            "It was in {object} that {subject} was born.",
-            "{subject} first saw the light of day in {object}.",
-        ],
-        // ANCHOR_END: templates_birth_city
-        Relation::HomeCity => &[
-            "{subject} lives in {object}.",
-            "{subject}'s home is in {object}.",
-            "{object} is where {subject} lives now.",
-            "These days {subject} makes a home in {object}.",
-            "The city that {subject} calls home is {object}.",
-            "{subject} has settled down in {object}.",
-            "Anyone looking for {subject} should go to {object}.",
-            "{subject} resides in the city of {object}.",
-        ],
-        Relation::Job => &[
-            "{subject} works as a {object}.",
-            "{subject} is a {object} by trade.",
-            "By profession, {subject} is a {object}.",
-            "{subject} earns a living as a {object}.",
-            "A {object} by profession, {subject} is known to many.",
-            "{subject} has a job as a {object}.",
-            "Every working day, {subject} goes off to work as a {object}.",
-            "The people of the town know {subject} as a {object}.",
-        ],
-        Relation::PetKind => &[
-            "{subject}'s pet is a {object}.",
-            "{subject} owns a pet {object}.",
-            "{subject} keeps a {object} as a pet.",
-            "A {object} is the pet of {subject}.",
-            "{subject} has a {object} at home.",
-            "The pet that {subject} looks after is a {object}.",
-            "At home, {subject} takes care of a pet {object}.",
-            "{subject} shares a house with a pet {object}.",
-        ],
-        Relation::PetName => &[
-            "{subject}'s {kind} is named {object}.",
-            "{subject} calls the pet {kind} {object}.",
-            "{object} is the name of {subject}'s {kind}.",
-            "The {kind} that belongs to {subject} is called {object}.",
-            "{subject} gave the {kind} the name {object}.",
-            "{subject} has a {kind} called {object}.",
-            "{object} is the {kind} that {subject} keeps.",
-            "The pet of {subject} answers to the name {object}.",
-        ],
-        Relation::BirthYear => &[
-            "{subject} was born in the year {object}.",
-            "{subject}'s year of birth is {object}.",
-            "The year {subject} was born was {object}.",
-            "In {object}, {subject} was born.",
-            "The birth of {subject} took place in {object}.",
-            "{subject} has been alive since {object}.",
-            "{subject} was born back in {object}.",
-            "Records show that {subject} was born in {object}.",
-        ],
-        Relation::BirthMonth => &[
-            "{subject} was born in the month of {object}.",
-            "{subject}'s birthday falls in {object}.",
-            "{object} is the month when {subject} was born.",
-            "{subject} celebrates a birthday every {object}.",
-            "The birth month of {subject} is {object}.",
-            "Every year in {object}, {subject} has a birthday.",
-            "{subject} was born one day in {object}.",
-            "Each {object}, the friends of {subject} bring a birthday cake.",
-        ],
-        Relation::Friend => &[
-            "{subject}'s best friend is {object}.",
-            "{subject} counts {object} as a best friend.",
-            "{object} is the best friend of {subject}.",
-            "The closest friend of {subject} is {object}.",
-            "{subject} trusts {object} more than anyone else.",
-            "Of all people, {subject} is closest to {object}.",
-            "{subject} spends most weekends with {object}, a best friend.",
-            "When {subject} needs help, {object} is the friend to call.",
-        ],
-    }
+/// The [`MAX_DIVERSITY`] ways to say a fact of `relation` in the language of `wording`.
+fn templates(wording: &Wording, relation: Relation) -> &[&'static str; MAX_DIVERSITY] {
+    let index = Relation::ALL.iter().position(|&r| r == relation);
+    &wording.templates[index.expect("Relation::ALL lists every relation")]
 }
 
 /// Appends `template` to `out` with every `{slot}` replaced by `value(slot)`. One pass over the
@@ -732,55 +852,6 @@ fn fill<'a>(template: &'a str, value: impl Fn(&'a str) -> &'a str, out: &mut Str
 // Telling stories: narrative sentences around the facts
 // ---------------------------------------------------------------------------------------------
 
-/// Sentences that open a story.
-const OPENINGS: [&str; 5] = [
-    "It was a {weather} {time} in {season}.",
-    "One {weather} {time}, {first} stepped outside.",
-    "The {time} was {weather}, as it often is in {season}.",
-    "{first} woke up early on a {weather} day in {season}.",
-    "Nothing much happened on that {weather} {time} at first.",
-];
-
-/// Sentences that go between the facts of a story.
-const MIDDLES: [&str; 10] = [
-    "{first} took {pet} for a walk {place}.",
-    "{pet} ran ahead, chasing falling leaves.",
-    "Later, {first} met {friend} for tea in the market square.",
-    "{friend} laughed and told a story about the old bridge.",
-    "On the way home, {first} bought fresh bread and some {food}.",
-    "{first} and {pet} rested under an old oak tree.",
-    "{friend} came by with a basket of {food}.",
-    "For a while, {first} simply watched the clouds.",
-    "{first} and {friend} talked about the old days.",
-    "{pet} fell asleep in a warm corner.",
-];
-
-/// Sentences that close a story.
-const CLOSINGS: [&str; 6] = [
-    "It had been a good day.",
-    "That night, {first} slept well.",
-    "{first} went home happy.",
-    "And so the {time} ended quietly.",
-    "Tomorrow, thought {first}, would be just as fine.",
-    "{pet} curled up by the fire, and the house grew quiet.",
-];
-
-const WEATHERS: [&str; 12] = [
-    "rainy", "sunny", "windy", "foggy", "snowy", "cloudy", "cold", "warm", "quiet", "bright",
-    "misty", "calm",
-];
-const TIMES: [&str; 3] = ["morning", "afternoon", "evening"];
-const SEASONS: [&str; 4] = ["spring", "summer", "autumn", "winter"];
-const PLACES: [&str; 6] = [
-    "along the river",
-    "through the park",
-    "up the hill",
-    "around the lake",
-    "across the old bridge",
-    "past the harbor",
-];
-const FOODS: [&str; 6] = ["apples", "pears", "plums", "cheese", "cherries", "walnuts"];
-
 /// The setting of one story: who is in it (by first name, so narrative sentences never state a
 /// fact in a form the paraphrase templates do not control) and the weather, time, place and food.
 struct Scene<'w> {
@@ -798,15 +869,16 @@ impl<'w> Scene<'w> {
     /// A scene about `person`, with a random setting.
     fn new(world: &'w World, person: usize, rng: &mut ChaCha8Rng) -> Scene<'w> {
         let p = &world.people[person];
+        let wording = world.wording();
         Scene {
             first: p.first_name(),
             pet: &p.pet_name,
             friend: world.people[p.friend].first_name(),
-            weather: pick(rng, &WEATHERS),
-            time: pick(rng, &TIMES),
-            season: pick(rng, &SEASONS),
-            place: pick(rng, &PLACES),
-            food: pick(rng, &FOODS),
+            weather: pick(rng, &wording.weathers),
+            time: pick(rng, &wording.times),
+            season: pick(rng, &wording.seasons),
+            place: pick(rng, &wording.places),
+            food: pick(rng, &wording.foods),
         }
     }
 

@@ -266,7 +266,7 @@ pub fn small_world_config() -> WorldConfig {
         n_people: 12,
         diversity: 2,
         docs_per_person: 4,
-        render_seed: None,
+        ..WorldConfig::default()
     }
 }
 

@@ -108,7 +108,7 @@ impl Default for Ch02Config {
                 n_people: 8,
                 diversity: 1,
                 docs_per_person: 2,
-                render_seed: None,
+                ..WorldConfig::default()
             },
             held_out_seed: 2026,
             pretrain_world: WorldConfig {
