@@ -76,7 +76,7 @@ def chinese_copy(zh_pages):
     pages that had a Chinese version."""
     copy = BOOK / "src-zh-import"
     shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(BOOK / "src", copy, ignore=shutil.ignore_patterns("figures"))
+    shutil.copytree(BOOK / "src", copy, ignore=shutil.ignore_patterns("*.svg", "katex"))  # pages include figures/*.md
     translated = []
     for page in sorted(p for p in zh_pages.glob("*.md")):
         if not (copy / page.name).exists():
