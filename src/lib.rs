@@ -26,6 +26,8 @@ pub mod data;
 pub mod device;
 pub mod eval;
 pub mod generate;
+pub mod interrupt;
+pub mod memory;
 pub mod model;
 pub mod plot;
 pub mod progress;
