@@ -314,8 +314,8 @@ impl<'a> Session<'a> {
     ) -> Result<()> {
         let cfg = self.cfg;
         let due = match cfg.checkpoint_every {
-            0 => done % cfg.eval_every.max(1) == 0,
-            every => done % every == 0,
+            0 => done.is_multiple_of(cfg.eval_every.max(1)),
+            every => done.is_multiple_of(every),
         };
         let Some(path) = &self.opts.checkpoint_path else {
             return Ok(());
