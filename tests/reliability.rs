@@ -57,7 +57,7 @@ fn sigint_saves_a_checkpoint_exits_130_and_resumes_to_the_same_loss() {
 
     let cut = job(&dir, "cut", steps, |_| {});
     let metrics = dir.join("runs/cut/metrics.jsonl");
-    let mut child = bin()
+    let child = bin()
         .args(["train", "--config", cut.to_str().unwrap()])
         .stderr(std::process::Stdio::piped())
         .spawn()
