@@ -98,14 +98,15 @@ test-rust: libtorch
 # per kernel: tch, libtorch's C++ glue, plotters, clap… were rebuilt every time (about 3 minutes on 2 cores).
 # EVCXR_TMPDIR keeps that crate and its target directory in target/evcxr/, so only the first run compiles the
 # dependencies and later kernels start in seconds; the project's Cargo.lock pins the same versions there.
-# Two kernels must not compile in it at the same moment: nbconvert runs the notebooks one after another.
+# Two kernels must not compile in it at the same moment: nbconvert runs the notebooks one after another, and
+# `flock` makes a second `make test-notebooks` (another checkout sharing the directory) wait for the first.
 test-notebooks lab: export EVCXR_TMPDIR := $(CURDIR)/target/evcxr
 
 # evcxr reports a panic, or an error returned with `?`, as text on stderr rather than as a failed cell, so
 # after nbconvert (which fails on compile errors) any error or stderr output in an executed notebook fails.
 test-notebooks: libtorch jupyter evcxr
 	@mkdir -p "$$EVCXR_TMPDIR" && cp Cargo.lock "$$EVCXR_TMPDIR/Cargo.lock"
-	"$(JUPYTER)" nbconvert --to notebook --execute --ExecutePreprocessor.timeout=1800 \
+	flock "$$EVCXR_TMPDIR/.lock" "$(JUPYTER)" nbconvert --to notebook --execute --ExecutePreprocessor.timeout=1800 \
 	  --ExecutePreprocessor.kernel_name=rust --output-dir target/notebooks notebooks/*.ipynb
 	"$(PYTHON)" notebooks/check_outputs.py $(patsubst notebooks/%,target/notebooks/%,$(wildcard notebooks/*.ipynb))
 

@@ -8,7 +8,8 @@
 //! jielong doctor [--json]                                         what this machine gives the course
 //! jielong exercises [check N.K [--hint] [--watch] | report]       the chapters' exercises and their checks
 //! ```
-//! Errors print one line naming the problem and exit with status 1.
+//! Errors print one line naming the problem. Exit status: 0 done, 1 bad input or any other error,
+//! 2 a `jielong train` run diverged, 130 interrupted (Ctrl-C or SIGTERM; a checkpoint is saved).
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -30,7 +31,8 @@ use std::process::ExitCode;
 #[command(
     name = "jielong",
     version,
-    about = "文字接龙 — build a large language model, chapter by chapter"
+    about = "文字接龙 — build a large language model, chapter by chapter",
+    after_help = "Exit status: 0 done · 1 bad input or other error · 2 `train` diverged · 130 interrupted (Ctrl-C/SIGTERM: the step finishes, a checkpoint is saved, the message says how to --resume)"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -163,12 +165,27 @@ fn default_val_fraction() -> f64 {
     0.1
 }
 
+/// Exit status of `jielong train` on a diverged run.
+const EXIT_DIVERGED: u8 = 2;
+
+/// A `jielong train` run that diverged: its files are written, but a script must be able to tell.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Diverged(String);
+
 fn main() -> ExitCode {
+    jielong::interrupt::install();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", chapters::one_line(&e));
-            ExitCode::FAILURE
+            if jielong::interrupt::is_interrupted(&e) {
+                ExitCode::from(jielong::interrupt::EXIT_INTERRUPTED)
+            } else if e.is::<Diverged>() {
+                ExitCode::from(EXIT_DIVERGED)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -293,6 +310,7 @@ fn chat(
 
 fn train(config: PathBuf, device: Option<DeviceChoice>, resume: Option<PathBuf>) -> Result<()> {
     let job: TrainJob = chapters::load_config(&config)?;
+    jielong::run::check_name(&job.name)?;
     let device = chapters::prepare(device.unwrap_or(job.device), 0, job.seed)?;
     let text = job.corpus.load()?;
     let tokenizer = match &resume {
@@ -300,6 +318,12 @@ fn train(config: PathBuf, device: Option<DeviceChoice>, resume: Option<PathBuf>)
         None => Tokenizer::char_level(&text),
     };
     let model_cfg = job.model.clone().with_vocab_size(tokenizer.vocab_size());
+    job.train.validate_for(&model_cfg)?;
+    let available = match device {
+        tch::Device::Cpu => jielong::memory::available_bytes(),
+        _ => None, // CUDA: libtorch's own out-of-memory error becomes the error line
+    };
+    jielong::memory::check_fits(&model_cfg, &job.train, available)?;
     let mut model = Model::new(&model_cfg, device)?;
     let split = Split::new(
         &tokenizer.encode(&text),
@@ -307,6 +331,7 @@ fn train(config: PathBuf, device: Option<DeviceChoice>, resume: Option<PathBuf>)
         job.train.block_size,
     )?;
     let run = RunDir::create(&job.runs_dir, &job.name)?;
+    let _lock = jielong::run::RunLock::acquire(&run)?;
     run.write_json("config.json", &job)?;
     let opts = TrainOptions {
         label: job.name.clone(),
@@ -328,6 +353,10 @@ fn train(config: PathBuf, device: Option<DeviceChoice>, resume: Option<PathBuf>)
         &series,
     )?
     .save(&run.file("loss.svg"))?;
+    if let jielong::train::RunStatus::Diverged { .. } = report.status {
+        let at = run.path.display();
+        return Err(Diverged(format!("{}: {} (files in {at})", job.name, report.status)).into());
+    }
     if report.status != jielong::train::RunStatus::Completed {
         println!("{}: {}", job.name, report.status);
     }

@@ -27,8 +27,9 @@ pub struct RunDir {
 }
 
 impl RunDir {
-    /// Create (or reuse) `<root>/<name>`.
+    /// Create (or reuse) `<root>/<name>`; `name` must be a plain name ([`check_name`]).
     pub fn create(root: &Path, name: &str) -> Result<Self> {
+        check_name(name)?;
         let path = root.join(name);
         std::fs::create_dir_all(&path)
             .with_context(|| format!("cannot create run directory {}", path.display()))?;
@@ -52,6 +53,77 @@ impl RunDir {
         write_atomic(&path, text.as_bytes())?;
         Ok(path)
     }
+}
+
+/// Refuse a run name that is not one plain path component: empty, `.` or `..`, absolute, or holding a
+/// separator — such a name would put the run outside `runs/`.
+pub fn check_name(name: &str) -> Result<()> {
+    let plain = !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\', '\0'])
+        && Path::new(name).components().count() == 1;
+    if !plain {
+        anyhow::bail!(
+            "run name {name:?} must be one plain name (no '/', '\\', '..' or absolute path, not empty)"
+        );
+    }
+    Ok(())
+}
+
+/// A run directory held by one process: `.lock` holds its PID and goes when the lock is dropped. A lock
+/// whose process no longer runs (it crashed, or was killed) is stale and taken over, so a crash cannot
+/// leave a run locked forever.
+#[derive(Debug)]
+pub struct RunLock {
+    path: PathBuf,
+}
+
+impl RunLock {
+    /// Take the lock of `dir`, or refuse when another living process holds it.
+    pub fn acquire(dir: &RunDir) -> Result<Self> {
+        let path = dir.file(".lock");
+        for _ in 0..2 {
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut file) => {
+                    write!(file, "{}", std::process::id())
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    return Ok(RunLock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let owner = std::fs::read_to_string(&path).unwrap_or_default();
+                    match owner.trim().parse::<u32>() {
+                        Ok(pid) if process_alive(pid) => anyhow::bail!(
+                            "run directory {} is in use by process {pid} (lock file {}); wait for it or use another name",
+                            dir.path.display(),
+                            path.display()
+                        ),
+                        _ => {
+                            let _ = std::fs::remove_file(&path); // stale: its process is gone
+                        }
+                    }
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot create {}", path.display()));
+                }
+            }
+        }
+        anyhow::bail!("cannot take the lock {}", path.display())
+    }
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Whether process `pid` runs (Linux: /proc/PID exists; elsewhere assumed alive).
+fn process_alive(pid: u32) -> bool {
+    if !Path::new("/proc/self").exists() {
+        return true;
+    }
+    Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// Write `bytes` to `path` through a temporary file in the same directory and a rename, so readers see

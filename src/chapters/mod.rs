@@ -242,6 +242,7 @@ struct ProgramArgs {
 /// The whole `main` of a chapter program: parse the arguments, run, print the report, or print one
 /// error line and exit with status 1.
 pub fn program<C: Chapter>() -> ExitCode {
+    crate::interrupt::install();
     let mut args = <ProgramArgs as clap::Parser>::parse();
     if args.quick {
         args.preset = Some("quick".into());
@@ -266,8 +267,17 @@ pub fn program<C: Chapter>() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", one_line(&e));
-            ExitCode::FAILURE
+            exit_code(&e)
         }
+    }
+}
+
+/// Exit status of a failed program: 130 when a signal interrupted training, else 1.
+pub fn exit_code(e: &anyhow::Error) -> ExitCode {
+    if crate::interrupt::is_interrupted(e) {
+        ExitCode::from(crate::interrupt::EXIT_INTERRUPTED)
+    } else {
+        ExitCode::FAILURE
     }
 }
 

@@ -56,7 +56,8 @@ pub struct TrainConfig {
     pub eval_every: usize,
     /// Batches per loss estimate.
     pub eval_batches: usize,
-    /// Write a checkpoint every this many steps (0 = only at the end, when a path is given).
+    /// Write a checkpoint every this many steps (0 = at every evaluation and at the end, when a path is
+    /// given), so a killed run loses at most one evaluation interval.
     pub checkpoint_every: usize,
     /// Seed of the data order and of dropout.
     pub seed: u64,

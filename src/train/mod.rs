@@ -91,6 +91,7 @@ pub fn train_with(
     if run.start == 0 {
         run.evaluate_start(model, split, on_eval)?;
     }
+    let _training = crate::interrupt::Training::start(); // Ctrl-C now waits for the step to end
     let mut status = RunStatus::Completed;
     for step in run.start..cfg.steps {
         let (loss, grad_norm, lr) = train_step(model, &mut opt, split, cfg, step);
@@ -100,7 +101,11 @@ pub fn train_with(
         if let RunStatus::Diverged { .. } = status {
             break; // no checkpoint of the broken weights
         }
-        run.checkpoint(model, &opt, step + 1, status)?;
+        let interrupted = crate::interrupt::requested() && step + 1 < cfg.steps;
+        run.checkpoint(model, &opt, step + 1, status, interrupted)?;
+        if interrupted {
+            return Err(run.interrupted(step + 1).into());
+        }
         if status != RunStatus::Completed {
             break; // stopped early
         }
@@ -291,21 +296,31 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// Write a resumable checkpoint after step `done` when one is due: every `checkpoint_every` steps, at
-    /// the last step, and when the run stops early.
+    /// Write a resumable checkpoint after step `done` when one is due: every `checkpoint_every` steps (by
+    /// default, `0`, at every evaluation), at the last step, when the run stops early, and when `forced`
+    /// (a signal asked the run to stop).
+    ///
+    /// Why every evaluation by default: the loop already pauses there, the interval grows with the run
+    /// (`eval_every` is what a config sets for "how often do I want to know"), a killed process loses at
+    /// most one evaluation interval, and the checkpoints fall on the same steps on every machine — unlike
+    /// "every N minutes", which would make a run's files depend on the speed of the machine.
     fn checkpoint(
         &self,
         model: &Model,
         opt: &Optimizer,
         done: usize,
         status: RunStatus,
+        forced: bool,
     ) -> Result<()> {
         let cfg = self.cfg;
-        let due = cfg.checkpoint_every > 0 && done.is_multiple_of(cfg.checkpoint_every);
+        let due = match cfg.checkpoint_every {
+            0 => done.is_multiple_of(cfg.eval_every.max(1)),
+            every => done.is_multiple_of(every),
+        };
         let Some(path) = &self.opts.checkpoint_path else {
             return Ok(());
         };
-        if !(due || done == cfg.steps || status != RunStatus::Completed) {
+        if !(forced || due || done == cfg.steps || status != RunStatus::Completed) {
             return Ok(());
         }
         let state = TrainState {
@@ -315,6 +330,15 @@ impl<'a> Session<'a> {
         };
         let best = self.best_weights.as_ref();
         resume::save_resumable(path, model, self.tokenizer, &state, opt, best)
+    }
+
+    /// Stop after step `done` at a signal's request (the checkpoint is written): how to resume.
+    fn interrupted(self, done: usize) -> crate::interrupt::Interrupted {
+        self.progress.finish("interrupted");
+        crate::interrupt::Interrupted {
+            step: done,
+            checkpoint: self.opts.checkpoint_path.clone(),
+        }
     }
 
     /// End the run: restore the best weights when asked, and report the final losses of the weights the
