@@ -22,7 +22,7 @@ pub fn install() {
         let handler = || {
             if TRAINING.load(Ordering::SeqCst) == 0 || REQUESTED.swap(true, Ordering::SeqCst) {
                 eprintln!("\ninterrupted");
-                std::process::exit(EXIT_INTERRUPTED.into());
+                quit_now();
             }
             eprintln!(
                 "\ninterrupted: finishing this step and saving a checkpoint (again to quit now)"
@@ -32,6 +32,19 @@ pub fn install() {
             eprintln!("warning: cannot catch Ctrl-C: {e}");
         }
     });
+}
+
+/// Exit with [`EXIT_INTERRUPTED`] from the signal's thread without running exit handlers: the main thread
+/// may be inside libtorch, and tearing down libtorch's globals under it would turn a clean exit into a panic
+/// and a backtrace. A run's lock file left behind is stale and taken over by the next run.
+fn quit_now() -> ! {
+    #[cfg(unix)]
+    // SAFETY: _exit ends the process at once; it touches no Rust or C++ state.
+    unsafe {
+        libc::_exit(EXIT_INTERRUPTED.into())
+    }
+    #[cfg(not(unix))]
+    std::process::exit(EXIT_INTERRUPTED.into())
 }
 
 /// Whether a signal asked the running training loop to stop.

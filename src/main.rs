@@ -318,6 +318,7 @@ fn train(config: PathBuf, device: Option<DeviceChoice>, resume: Option<PathBuf>)
         None => Tokenizer::char_level(&text),
     };
     let model_cfg = job.model.clone().with_vocab_size(tokenizer.vocab_size());
+    model_cfg.validate()?;
     job.train.validate_for(&model_cfg)?;
     let available = match device {
         tch::Device::Cpu => jielong::memory::available_bytes(),

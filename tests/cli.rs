@@ -47,14 +47,7 @@ impl Workspace {
         steps: usize,
         edit: impl FnOnce(&mut Value),
     ) -> PathBuf {
-        let mut job = json!({
-            "name": name,
-            "runs_dir": self.path("runs"),
-            "device": "cpu",
-            "corpus": {"source": "file", "path": corpus},
-            "model": {"kind": "gpt", "block_size": 16, "n_layer": 1, "n_head": 2, "n_embd": 32},
-            "train": {"steps": steps, "block_size": 16, "batch_size": 4, "eval_every": 5, "eval_batches": 1}
-        });
+        let mut job = common::tiny_train_job(&self.path("runs"), corpus, name, steps);
         edit(&mut job);
         let path = self.path(&format!("{name}.json"));
         std::fs::write(&path, serde_json::to_string_pretty(&job).unwrap()).unwrap();

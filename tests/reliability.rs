@@ -16,14 +16,7 @@ fn bin() -> Command {
 fn job(dir: &TempDir, name: &str, steps: usize, edit: impl FnOnce(&mut Value)) -> PathBuf {
     let corpus = dir.join("corpus.txt");
     std::fs::write(&corpus, tiny_corpus()).unwrap();
-    let mut job = json!({
-        "name": name,
-        "runs_dir": dir.join("runs"),
-        "device": "cpu",
-        "corpus": {"source": "file", "path": corpus},
-        "model": {"kind": "gpt", "block_size": 16, "n_layer": 1, "n_head": 2, "n_embd": 32},
-        "train": {"steps": steps, "block_size": 16, "batch_size": 4, "eval_every": 5, "eval_batches": 1}
-    });
+    let mut job = common::tiny_train_job(&dir.join("runs"), &corpus, name, steps);
     edit(&mut job);
     let path = dir.join(&format!("{}.json", name.replace(['/', '\\', '.'], "_")));
     std::fs::write(&path, serde_json::to_string_pretty(&job).unwrap()).unwrap();

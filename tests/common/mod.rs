@@ -325,3 +325,21 @@ pub fn jielong(args: &[&str]) -> Output {
         .output()
         .expect("the jielong binary runs")
 }
+
+/// A `jielong train` config (JSON) training a tiny GPT on the file `corpus` for `steps` steps, on the CPU,
+/// into `<runs_dir>/<name>`.
+pub fn tiny_train_job(
+    runs_dir: &Path,
+    corpus: &Path,
+    name: &str,
+    steps: usize,
+) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "runs_dir": runs_dir,
+        "device": "cpu",
+        "corpus": {"source": "file", "path": corpus},
+        "model": {"kind": "gpt", "block_size": 16, "n_layer": 1, "n_head": 2, "n_embd": 32},
+        "train": {"steps": steps, "block_size": 16, "batch_size": 4, "eval_every": 5, "eval_batches": 1}
+    })
+}
