@@ -135,7 +135,10 @@ figures:
 # translates the book from book/po/zh-CN.po; mdbook-xgettext writes book/po/messages.pot; msgfmt and msgmerge
 # (GNU gettext) check and update the po.
 MDBOOK_I18N_VERSION := 0.3.6
-BOOK_ZH_BUILD = MDBOOK_BOOK__LANGUAGE=zh-CN MDBOOK_BOOK__TITLE="jielong 文字接龙 — 用 Rust 构建大语言模型" \
+# mdbook-gettext writes each translated paragraph back as Markdown, so a display formula reaches mdbook-katex as
+# \\\[ … \\\] (its bracket escaped): the Chinese edition's block delimiter says so.
+BOOK_ZH_BUILD = MDBOOK_PREPROCESSOR__KATEX__BLOCK_DELIMITER='{"left": "\\\\\\[", "right": "\\\\\\]"}' \
+	MDBOOK_BOOK__LANGUAGE=zh-CN MDBOOK_BOOK__TITLE="jielong 文字接龙 — 用 Rust 构建大语言模型" \
 	mdbook build book -d book/zh-CN
 MSGLIST := target/msglist/release/mdbook-msglist
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
