@@ -20,13 +20,14 @@
 //! resuming with the best weights ([`resume`]).
 
 pub mod config;
+pub mod libtorch_ops;
 pub mod optim;
 pub mod record;
 pub mod resume;
 pub mod tracker;
 
 pub use config::{Schedule, TrainConfig};
-pub use optim::{AdamW, Optimizer, OptimizerKind, Sgd};
+pub use optim::{AdamW, AdamWKernel, Optimizer, OptimizerKind, Sgd};
 pub use record::{Curve, Record, RunStatus, TrainReport};
 pub use resume::best_checkpoint_path;
 pub use tracker::{Evaluation, Tracker, estimate_loss, evaluate};
@@ -116,8 +117,8 @@ pub fn train_with(
 
 // ANCHOR: train_step
 /// One optimizer step over `grad_accum_steps` micro-batches: the step's loss, the gradient norm before
-/// clipping, and the learning rate it used.
-fn train_step(
+/// clipping, and the learning rate it used. (Public for the throughput bench, which times exactly this.)
+pub fn train_step(
     model: &Model,
     opt: &mut Optimizer,
     split: &dyn Batches,
