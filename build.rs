@@ -10,7 +10,7 @@
 //!   libtorch are left as they were.
 //! - **Where libtorch is**, for `jielong doctor` and the notebooks' run-time loader: `JIELONG_LIBTORCH_LIB`.
 //! - **Two operators tch does not bind** (libtorch's fused AdamW, and forgetting a gradient):
-//!   `src/train/libtorch_ops.cpp`, compiled against libtorch's headers with the C++ ABI libtorch was built
+//!   `src/libtorch_ops.cpp`, compiled against libtorch's headers with the C++ ABI libtorch was built
 //!   with (`LIBTORCH_CXX11_ABI`, as torch-sys reads it; `1` for every PyPI torch since 2.6).
 use std::path::Path;
 
@@ -32,9 +32,9 @@ fn main() {
     }
 }
 
-/// Compile `src/train/libtorch_ops.cpp` against the libtorch whose `lib/` is `lib_dir`.
+/// Compile `src/libtorch_ops.cpp` against the libtorch whose `lib/` is `lib_dir`.
 fn compile_libtorch_ops(lib_dir: &Path) {
-    const SOURCE: &str = "src/train/libtorch_ops.cpp";
+    const SOURCE: &str = "src/libtorch_ops.cpp";
     println!("cargo:rerun-if-changed={SOURCE}");
     println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
     let include = lib_dir

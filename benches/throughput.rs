@@ -45,6 +45,13 @@ struct Args {
     /// Time the phases of a training step instead.
     #[arg(long)]
     profile: bool,
+    /// Print the peak matrix-product FLOP/s instead (at 1024 and at the size MFU uses on this device).
+    #[arg(long)]
+    peak: bool,
+    /// Let attention use cuDNN's kernels on a GPU (libtorch's default, which the course turns off: see
+    /// `jielong::libtorch_ops::set_cudnn_attention`), to compare.
+    #[arg(long)]
+    cudnn_attention: bool,
     /// Precision of the generation measurements (fp32, as PyTorch's twin generates; or bf16, auto).
     #[arg(long, value_enum, default_value = "fp32")]
     generation_precision: GenerationPrecision,
@@ -103,12 +110,24 @@ fn main() -> Result<()> {
     let args = Args::parse();
     device::set_threads(args.threads);
     let dev = args.device.parse::<DeviceChoice>()?.resolve()?;
+    if args.cudnn_attention {
+        jielong::libtorch_ops::set_cudnn_attention(true);
+    }
     let text = world::world_corpus(&world::WorldConfig::default())?;
     let tokenizer = Tokenizer::char_level(&text);
     let split = Split::new(&tokenizer.encode(&text), 0.1, 64)?;
     let cfg = TrainConfig::default();
     if !args.json {
         println!("device: {}\n", device::describe(dev));
+    }
+    if args.peak {
+        for kind in [tch::Kind::Float, tch::Kind::BFloat16] {
+            for n in [1024, device::peak_matmul_size(dev)] {
+                let flops = device::matmul_flops_per_sec(dev, kind, n);
+                println!("{kind:?} {n} × {n}: {flops:.3e} FLOP/s");
+            }
+        }
+        return Ok(());
     }
     if args.profile {
         return profile(

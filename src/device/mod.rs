@@ -31,8 +31,17 @@ pub enum DeviceChoice {
 
 impl DeviceChoice {
     /// Resolve the choice to a libtorch device; asking for a device that is not there is an error that says
-    /// why it is not there.
+    /// why it is not there. On a GPU, attention is left to the flash and memory-efficient kernels
+    /// ([`set_cudnn_attention`](crate::libtorch_ops::set_cudnn_attention) says why).
     pub fn resolve(self) -> Result<Device> {
+        let device = self.resolve_device()?;
+        if device.is_cuda() {
+            crate::libtorch_ops::set_cudnn_attention(false); // generation's new length at every token
+        }
+        Ok(device)
+    }
+
+    fn resolve_device(self) -> Result<Device> {
         let gpus = cuda_device_count();
         match self {
             DeviceChoice::Auto if gpus > 0 => Ok(Device::Cuda(0)),

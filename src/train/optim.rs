@@ -11,7 +11,7 @@
 //! [`TrainConfig::optimizer`](super::TrainConfig::optimizer).
 
 use super::config::TrainConfig;
-use super::libtorch_ops::{AdamWStep, fused_adamw_};
+use crate::libtorch_ops::{AdamWStep, fused_adamw_};
 use crate::model::Model;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -65,38 +65,75 @@ fn named_params(model: &Model) -> Vec<(String, Tensor)> {
 /// numbers are the same (0 + g = g); the memory traffic is not.
 fn zero_grads(params: &mut [(String, Tensor)]) {
     for (_, p) in params {
-        super::libtorch_ops::forget_grad(p);
+        crate::libtorch_ops::forget_grad(p);
+    }
+}
+
+/// The gradients' global norm before clipping: known at once on a CPU; on a GPU still a tensor on the device,
+/// read with [`GradNorm::value`] once the step has been queued, so the GPU never waits for the host in the
+/// middle of a step.
+pub enum GradNorm {
+    /// Computed on the host.
+    Known(f64),
+    /// A 0-d tensor on the device.
+    OnDevice(Tensor),
+}
+
+impl GradNorm {
+    /// The norm as a number (on a GPU, this waits for the device).
+    pub fn value(&self) -> f64 {
+        match self {
+            GradNorm::Known(norm) => *norm,
+            GradNorm::OnDevice(norm) => norm.double_value(&[]),
+        }
     }
 }
 
 /// Scale all gradients so their global L2 norm `‖g‖ = √(Σ g²)` is at most `max_norm` (0 = off); returns the
 /// norm before clipping.
-fn clip_grads(params: &[(String, Tensor)], max_norm: f64) -> f64 {
+///
+/// On a CPU every operation has finished when it returns, so the norm is summed on the host (in f64) and the
+/// gradients are scaled only when it is too large. On a GPU, reading a number back makes the host wait until
+/// the device has caught up, and then the device waits while the host queues the rest of the step; there
+/// the scale `min(1, max_norm / ‖g‖)` stays a tensor on the device and every gradient is multiplied by it.
+fn clip_grads(params: &[(String, Tensor)], max_norm: f64) -> GradNorm {
     let grads: Vec<Tensor> = params
         .iter()
         .map(|(_, p)| p.grad())
         .filter(Tensor::defined)
         .collect();
-    if grads.is_empty() {
-        return 0.0;
-    }
+    let Some(device) = grads.first().map(Tensor::device) else {
+        return GradNorm::Known(0.0);
+    };
     let squares: Vec<Tensor> = grads
         .iter()
         .map(|g| g.pow_tensor_scalar(2).sum(Kind::Float))
         .collect();
-    // one copy to the host for all of them (not one wait per parameter), summed there in f64
-    let squares = Vec::<f32>::try_from(Tensor::stack(&squares, 0).to_device(tch::Device::Cpu))
+    let squares = Tensor::stack(&squares, 0);
+    if device.is_cuda() {
+        let norm = squares.sum(Kind::Float).sqrt();
+        if max_norm > 0.0 {
+            let scale = (max_norm / (&norm + 1e-6)).clamp_max(1.0);
+            tch::no_grad(|| {
+                grads
+                    .iter()
+                    .for_each(|g| drop(g.shallow_clone().g_mul_(&scale)))
+            });
+        }
+        return GradNorm::OnDevice(norm);
+    }
+    let squares = Vec::<f32>::try_from(squares.to_device(tch::Device::Cpu))
         .expect("one sum of squares per gradient");
     let norm = squares.iter().map(|&s| s as f64).sum::<f64>().sqrt();
     if max_norm > 0.0 && norm > max_norm {
         let scale = max_norm / (norm + 1e-6);
         tch::no_grad(|| {
-            grads.iter().for_each(|g| {
-                let _ = g.shallow_clone().g_mul_scalar_(scale);
-            })
+            grads
+                .iter()
+                .for_each(|g| drop(g.shallow_clone().g_mul_scalar_(scale)))
         });
     }
-    norm
+    GradNorm::Known(norm)
 }
 
 /// Read the state tensor `optim.<kind>.<param>` of every parameter from a checkpoint, on the parameter's device.
@@ -164,7 +201,7 @@ impl AdamW {
     }
 
     /// Scale all gradients so their global L2 norm is at most `max_norm`; returns the norm before clipping.
-    pub fn clip_grad_norm(&mut self, max_norm: f64) -> f64 {
+    pub fn clip_grad_norm(&mut self, max_norm: f64) -> GradNorm {
         clip_grads(&self.params, max_norm)
     }
 
@@ -295,7 +332,7 @@ impl Sgd {
     }
 
     /// Scale all gradients so their global L2 norm is at most `max_norm`; returns the norm before clipping.
-    pub fn clip_grad_norm(&mut self, max_norm: f64) -> f64 {
+    pub fn clip_grad_norm(&mut self, max_norm: f64) -> GradNorm {
         clip_grads(&self.params, max_norm)
     }
 
@@ -378,7 +415,7 @@ impl Optimizer {
 
     /// Scale all gradients so their global L2 norm is at most `max_norm` (0 = off); returns the norm before
     /// clipping.
-    pub fn clip_grad_norm(&mut self, max_norm: f64) -> f64 {
+    pub fn clip_grad_norm(&mut self, max_norm: f64) -> GradNorm {
         match self {
             Optimizer::AdamW(o) => o.clip_grad_norm(max_norm),
             Optimizer::Sgd(o) => o.clip_grad_norm(max_norm),

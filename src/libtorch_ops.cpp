@@ -1,9 +1,10 @@
-// Two libtorch operations the `tch` crate does not bind (its generator skips every `_fused_*` operator,
-// and it cannot forget a gradient): compiled by build.rs against the same libtorch,
-// called from src/train/libtorch_ops.rs. A tensor handle from tch is a pointer to an `at::Tensor`.
+// Three libtorch calls the `tch` crate does not bind (its generator skips every `_fused_*` operator, it
+// cannot forget a gradient, and it does not reach the attention settings): compiled by build.rs against the
+// same libtorch, called from src/libtorch_ops.rs. A tensor handle from tch is a pointer to an `at::Tensor`.
 //
 // Each function returns nullptr, or an error message (valid until the thread's next call) instead of
 // letting a C++ exception cross into Rust.
+#include <ATen/Context.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/_fused_adamw.h>
 #include <ATen/ops/full.h>
@@ -54,5 +55,11 @@ const char* jielong_fused_adamw(void** params, void** grads, void** exp_avgs, vo
 // writes the gradient afresh instead of adding it to a buffer of zeros.
 const char* jielong_forget_grad(void* param) {
   return guarded([&] { static_cast<at::Tensor*>(param)->mutable_grad().reset(); });
+}
+
+// Let scaled_dot_product_attention use cuDNN's attention kernels or not (GPU only; PyTorch's
+// torch.backends.cuda.enable_cudnn_sdp).
+const char* jielong_set_cudnn_attention(bool enabled) {
+  return guarded([&] { at::globalContext().setSDPUseCuDNN(enabled); });
 }
 }
