@@ -36,6 +36,7 @@ pub mod libtorch_ops;
 pub mod markdown;
 pub mod memory;
 pub mod model;
+pub mod out_of_memory;
 pub mod plot;
 pub mod progress;
 pub mod reward;

@@ -175,6 +175,7 @@ struct Diverged(String);
 
 fn main() -> ExitCode {
     jielong::interrupt::install();
+    jielong::out_of_memory::install();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -243,6 +243,7 @@ struct ProgramArgs {
 /// error line and exit with status 1.
 pub fn program<C: Chapter>() -> ExitCode {
     crate::interrupt::install();
+    crate::out_of_memory::install();
     let mut args = <ProgramArgs as clap::Parser>::parse();
     if args.quick {
         args.preset = Some("quick".into());
