@@ -133,9 +133,8 @@ fn hundred() -> usize {
 }
 
 impl ModelRequest {
-    /// The request's sampling settings, refused when they cannot mean anything or pass the server's limits.
-    fn sampling(&self, state: &AppState) -> Result<SamplingConfig, ApiError> {
-        let limits = &state.limits;
+    /// The request's sampling settings, refused when they cannot mean anything.
+    fn sampling(&self) -> Result<SamplingConfig, ApiError> {
         let cfg = SamplingConfig {
             temperature: self.temperature,
             top_k: self.top_k,
@@ -145,19 +144,17 @@ impl ModelRequest {
             stop: Vec::new(),
         };
         cfg.validate().map_err(|e| ApiError::bad(e.to_string()))?;
-        if self.max_tokens == 0 || self.max_tokens > limits.max_new_tokens {
-            return Err(ApiError::bad(format!(
-                "max_tokens must be in 1..={}, got {}",
-                limits.max_new_tokens, self.max_tokens
-            )));
-        }
-        if self.top == 0 || self.top > limits.max_top {
-            return Err(ApiError::bad(format!(
-                "top must be in 1..={}, got {}",
-                limits.max_top, self.top
-            )));
-        }
         Ok(cfg)
+    }
+
+    /// `field` (its value `value`) refused unless in `1..=limit`.
+    fn within(field: &str, value: usize, limit: usize) -> Result<(), ApiError> {
+        if value == 0 || value > limit {
+            return Err(ApiError::bad(format!(
+                "{field} must be in 1..={limit}, got {value}"
+            )));
+        }
+        Ok(())
     }
 
     /// The checkpoint's file, and the prompt checked: not empty, not longer than the limit.
@@ -251,7 +248,8 @@ pub async fn next(
     State(state): State<Arc<AppState>>,
     ApiJson(req): ApiJson<ModelRequest>,
 ) -> Result<Json<NextMove>, ApiError> {
-    let cfg = req.sampling(&state)?;
+    let cfg = req.sampling()?;
+    ModelRequest::within("top", req.top, state.limits.max_top)?;
     let path = req.checked(&state)?;
     let (prompt, top) = (req.prompt, req.top);
     let next = with_model(&state, path, move |m| {
@@ -265,7 +263,7 @@ pub async fn play(
     State(state): State<Arc<AppState>>,
     ApiJson(req): ApiJson<ModelRequest>,
 ) -> Result<Json<Move>, ApiError> {
-    let cfg = req.sampling(&state)?;
+    let cfg = req.sampling()?;
     let path = req.checked(&state)?;
     let (prompt, choose) = (req.prompt, req.choose);
     let moved = with_model(&state, path, move |m| {
@@ -322,7 +320,8 @@ pub async fn generate(
     State(state): State<Arc<AppState>>,
     ApiJson(req): ApiJson<ModelRequest>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let cfg = req.sampling(&state)?;
+    let cfg = req.sampling()?;
+    ModelRequest::within("max_tokens", req.max_tokens, state.limits.max_new_tokens)?;
     let path = req.checked(&state)?;
     let (prompt, models) = (req.prompt.clone(), state.clone());
     // Load the model and check the prompt first, so that a bad one is a 4xx, not a broken stream.

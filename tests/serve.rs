@@ -1,0 +1,896 @@
+//! `jielong serve`, the classroom playground: every endpoint answers what the library computes, every bad
+//! request gets a clear 4xx and leaves the server up, concurrent generations complete (latencies printed),
+//! and in a real headless Chromium the page's own sliders move the bars as the library says.
+//!
+//! One tiny GPT (and a bigram, a corrupt file, a link out of the runs directory) is trained and written once
+//! for the whole file; each server is started in-process on a free loopback port.
+
+mod common;
+
+use jielong::chapters::ch03::{AttentionMaps, attention_by_layer};
+use jielong::generate::{self, Preset, SamplingConfig};
+use jielong::model::ModelConfig;
+use jielong::play::{self, Move, NextMove};
+use jielong::serve::{Limits, Running, ServeOptions, start};
+use jielong::train::{self, Record, TrainOptions};
+use jielong::{DeviceChoice, Model, Tokenizer, checkpoint};
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+const GPT: &str = "tiny/model.safetensors";
+const BIGRAM: &str = "bigram/model.safetensors";
+const PROMPT: &str = "The pet of ";
+
+/// The runs directory of this file's tests and the server over it.
+struct Fixture {
+    runs: PathBuf,
+    addr: SocketAddr,
+}
+
+impl Fixture {
+    /// The tiny GPT as the library loads it, to compare the server's answers with (a model of its own: a
+    /// tch model cannot be shared between threads).
+    fn library(&self) -> (Model, Tokenizer) {
+        checkpoint::load_model(&self.runs.join(GPT), tch::Device::Cpu).unwrap()
+    }
+}
+
+fn test_limits() -> Limits {
+    Limits {
+        max_prompt_chars: 300,
+        max_new_tokens: 100,
+        attention_tokens: 12,
+        max_body_bytes: 16 * 1024,
+        ..Limits::default()
+    }
+}
+
+fn serve(runs: &Path, limits: Limits) -> Running {
+    start(&ServeOptions {
+        host: "127.0.0.1".parse().unwrap(),
+        port: 0,
+        runs: runs.to_path_buf(),
+        device: DeviceChoice::Cpu,
+        limits,
+    })
+    .expect("the playground starts on a free loopback port")
+}
+
+/// Train the tiny GPT (30 steps, with its metrics) and a bigram into a fresh runs directory, add the bad
+/// files, and start a server over it.
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let _torch = common::torch_lock();
+        let root =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("serve-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let runs = root.join("runs");
+        let (tokenizer, split) = common::tiny_data();
+        let configs = [
+            ("tiny", common::tiny_gpt(tokenizer.vocab_size()), 30),
+            (
+                "bigram",
+                ModelConfig::Bigram {
+                    vocab_size: tokenizer.vocab_size(),
+                },
+                2,
+            ),
+        ];
+        for (name, config, steps) in configs {
+            let dir = runs.join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            let mut model = common::seeded_model(&config, 1);
+            let opts = TrainOptions {
+                metrics_path: Some(dir.join("metrics.jsonl")),
+                checkpoint_path: Some(dir.join("model.safetensors")),
+                ..common::quiet()
+            };
+            train::train(
+                &mut model,
+                &tokenizer,
+                &split,
+                &common::tiny_train(steps),
+                &opts,
+            )
+            .unwrap();
+        }
+        std::fs::create_dir_all(runs.join("broken")).unwrap();
+        std::fs::write(runs.join("broken/model.safetensors"), b"not a checkpoint").unwrap();
+        std::fs::write(runs.join("tiny/.model.safetensors.tmp"), b"half-written").unwrap();
+        // a checkpoint outside the runs directory, and a link that leads to it
+        let outside = root.join("outside");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::copy(runs.join(GPT), outside.join("model.safetensors")).unwrap();
+        std::os::unix::fs::symlink(&outside, runs.join("escape")).unwrap();
+        let addr = serve(&runs, test_limits()).addr;
+        Fixture { runs, addr }
+    })
+}
+
+// ---------- a small HTTP/1.0 client (the server closes the connection after each answer) ----------
+
+struct Reply {
+    status: u16,
+    content_type: String,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    /// The `error` message of a refused request, checked to be JSON with a 4xx status.
+    fn error(&self, status: u16) -> String {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert!(
+            self.content_type.starts_with("application/json"),
+            "{}",
+            self.content_type
+        );
+        self.json()["error"]
+            .as_str()
+            .expect("an error message")
+            .to_string()
+    }
+
+    /// Server-sent events as (event, data) pairs.
+    fn events(&self) -> Vec<(String, Value)> {
+        assert_eq!(self.status, 200, "{}", self.body);
+        assert!(
+            self.content_type.starts_with("text/event-stream"),
+            "{}",
+            self.content_type
+        );
+        self.body
+            .split("\n\n")
+            .filter(|b| !b.trim().is_empty())
+            .map(|block| {
+                let field = |name: &str| {
+                    (block.lines())
+                        .find_map(|l| l.strip_prefix(name))
+                        .map(|v| v.trim().to_string())
+                        .unwrap_or_default()
+                };
+                (
+                    field("event:"),
+                    serde_json::from_str(&field("data:")).unwrap(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn request(addr: SocketAddr, method: &str, path: &str, body: &str) -> Reply {
+    let mut stream = TcpStream::connect(addr).expect("the server accepts connections");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("an answer");
+    let raw = String::from_utf8(raw).expect("UTF-8");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("headers end");
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let content_type = (head.lines())
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+    );
+    Reply {
+        status,
+        content_type,
+        body: body.to_string(),
+    }
+}
+
+fn get(path: &str) -> Reply {
+    request(fixture().addr, "GET", path, "")
+}
+
+fn post(path: &str, body: Value) -> Reply {
+    request(fixture().addr, "POST", path, &body.to_string())
+}
+
+fn sampling(
+    temperature: f64,
+    top_k: usize,
+    top_p: f64,
+    seed: u64,
+    tokens: usize,
+) -> SamplingConfig {
+    SamplingConfig {
+        temperature,
+        top_k,
+        top_p,
+        seed,
+        max_new_tokens: tokens,
+        stop: vec![],
+    }
+}
+
+// ---------- the page ----------
+
+#[test]
+fn the_page_and_its_assets_come_from_the_binary_not_the_network() {
+    let page = get("/");
+    assert_eq!(page.status, 200);
+    assert!(page.content_type.starts_with("text/html"));
+    assert!(
+        page.body.contains(r#"<script src="/app.js">"#),
+        "{}",
+        page.body
+    );
+    let js = get("/app.js");
+    assert!(js.content_type.starts_with("text/javascript"));
+    let css = get("/style.css");
+    assert!(css.content_type.starts_with("text/css"));
+    for asset in [&page, &js, &css] {
+        assert!(!asset.body.contains("https://"), "nothing from the network");
+        // the only URL is the SVG namespace, which names and fetches nothing
+        assert!(
+            asset
+                .body
+                .replace("http://www.w3.org/2000/svg", "")
+                .find("http://")
+                .is_none()
+        );
+        assert!(!asset.body.contains("@import") && !asset.body.contains("url("));
+    }
+}
+
+// ---------- every endpoint answers what the library computes ----------
+
+#[test]
+fn presets_are_the_courses_with_what_each_is_for() {
+    let presets = get("/api/presets").json();
+    let expected: Vec<Value> = Preset::ALL
+        .iter()
+        .map(|p| {
+            let c = p.config();
+            json!({"name": p.name(), "temperature": c.temperature, "top_k": c.top_k, "top_p": c.top_p,
+                   "use_for": p.use_for()})
+        })
+        .collect();
+    assert_eq!(presets, Value::Array(expected));
+}
+
+#[test]
+fn checkpoints_lists_the_files_under_runs_without_following_links_or_temp_files() {
+    let list = get("/api/checkpoints").json();
+    let names: Vec<&str> = list["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["bigram/model.safetensors", "broken/model.safetensors", GPT]
+    );
+    let tiny = &list["checkpoints"][2];
+    assert_eq!(tiny["summary"]["step"], 30);
+    assert_eq!(tiny["summary"]["model_config"]["kind"], "gpt");
+    let broken = &list["checkpoints"][1];
+    assert!(broken["summary"].is_null());
+    assert!(
+        broken["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid jielong checkpoint")
+    );
+}
+
+#[test]
+fn next_returns_the_librarys_distribution_and_kept_set() {
+    let f = fixture();
+    let (model, tokenizer) = f.library();
+    for (t, k, p) in [(1.0, 0, 1.0), (0.3, 0, 0.9), (2.0, 5, 0.95), (0.0, 0, 1.0)] {
+        let reply = post(
+            "/api/next",
+            json!({"checkpoint": GPT, "prompt": PROMPT,
+            "temperature": t, "top_k": k, "top_p": p, "top": 8}),
+        );
+        let got: NextMove = serde_json::from_str(&reply.body).unwrap();
+        let want =
+            play::next_move(&model, &tokenizer, PROMPT, &sampling(t, k, p, 0, 1), 8).unwrap();
+        assert_eq!(got, want, "T={t} k={k} p={p}");
+    }
+}
+
+#[test]
+fn play_draws_with_the_seed_or_appends_the_chosen_token() {
+    let f = fixture();
+    let (model, tokenizer) = f.library();
+    let drawn: Move = serde_json::from_str(
+        &post(
+            "/api/play",
+            json!({"checkpoint": GPT, "prompt": PROMPT,
+        "temperature": 0.8, "top_p": 0.9, "seed": 3}),
+        )
+        .body,
+    )
+    .unwrap();
+    let cfg = sampling(0.8, 0, 0.9, 3, 1);
+    assert_eq!(
+        drawn,
+        play::play(&model, &tokenizer, PROMPT, &cfg, None).unwrap()
+    );
+    assert!(drawn.drawn && drawn.token.sampled > 0.0);
+    assert_eq!(drawn.text, format!("{PROMPT}{}", drawn.token.token));
+    // a class may pick a token the rule cut off: here the least likely one under greedy decoding
+    let id = tokenizer.vocab_size() as i64 - 1;
+    let chosen = post(
+        "/api/play",
+        json!({"checkpoint": GPT, "prompt": PROMPT, "temperature": 0.0,
+        "choose": id}),
+    )
+    .json();
+    assert_eq!(chosen["drawn"], false);
+    assert_eq!(chosen["token"]["id"], id);
+    assert_eq!(
+        chosen["text"],
+        format!("{PROMPT}{}", tokenizer.token_piece(id))
+    );
+}
+
+#[test]
+fn generate_streams_the_text_the_library_generates() {
+    let f = fixture();
+    let (model, tokenizer) = f.library();
+    let events = post(
+        "/api/generate",
+        json!({"checkpoint": GPT, "prompt": PROMPT, "temperature": 0.7,
+        "top_p": 0.9, "seed": 5, "max_tokens": 30}),
+    )
+    .events();
+    let (last, data) = events.last().unwrap();
+    assert_eq!(last, "done");
+    assert_eq!(data["reason"], "token limit");
+    let streamed: String = events
+        .iter()
+        .filter(|(e, _)| e == "token")
+        .map(|(_, d)| d.as_str().unwrap())
+        .collect();
+    let want =
+        generate::generate(&model, &tokenizer, PROMPT, &sampling(0.7, 0, 0.9, 5, 30)).unwrap();
+    assert_eq!(streamed, want);
+    assert_eq!(data["text"], want);
+    assert_eq!(
+        events.len(),
+        31,
+        "30 token events (one character each) and done"
+    );
+}
+
+#[test]
+fn generate_stops_at_the_time_limit() {
+    let f = fixture();
+    let hurried = serve(
+        &f.runs,
+        Limits {
+            time_limit: Duration::ZERO,
+            ..test_limits()
+        },
+    );
+    let reply = request(
+        hurried.addr,
+        "POST",
+        "/api/generate",
+        &json!({"checkpoint": GPT, "prompt": PROMPT, "max_tokens": 60}).to_string(),
+    );
+    let events = reply.events();
+    assert_eq!(events.len(), 2, "one token, then done: {events:?}");
+    assert_eq!(events[1].0, "done");
+    assert_eq!(events[1].1["reason"], "time limit");
+}
+
+#[test]
+fn attention_gives_every_layer_and_head_on_the_last_tokens() {
+    let f = fixture();
+    let (model, tokenizer) = f.library();
+    let text = "The pet of Kape Nalen is a cat.";
+    let view = post("/api/attention", json!({"checkpoint": GPT, "prompt": text})).json();
+    let ids = tokenizer.encode(text);
+    assert_eq!(view["text_tokens"], ids.len());
+    let layers: Vec<AttentionMaps> = serde_json::from_value(view["layers"].clone()).unwrap();
+    let want = attention_by_layer(&model, &tokenizer, &ids[ids.len() - 12..]).unwrap();
+    assert_eq!(layers, want, "the last 12 tokens (the test server's limit)");
+    assert_eq!(
+        (layers.len(), layers[0].panels.len()),
+        (1, 2),
+        "1 layer of 2 heads"
+    );
+    for (_, rows) in &layers[0].panels {
+        for (q, row) in rows.iter().enumerate() {
+            assert!(
+                (row.iter().sum::<f64>() - 1.0).abs() < 1e-5,
+                "a row is a distribution"
+            );
+            assert!(
+                row[q + 1..].iter().all(|&w| w == 0.0),
+                "causal: no weight on the future"
+            );
+        }
+    }
+}
+
+#[test]
+fn runs_and_metrics_follow_a_log_as_it_grows() {
+    let f = fixture();
+    let runs = get("/api/runs").json();
+    let names: Vec<&str> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["bigram", "tiny"]);
+    // a run of its own, so that growing its log does not disturb the other tests
+    let dir = f.runs.join("growing");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = std::fs::read_to_string(f.runs.join("tiny/metrics.jsonl")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    std::fs::write(
+        dir.join("metrics.jsonl"),
+        format!("{}\n{}\n", lines[0], lines[1]),
+    )
+    .unwrap();
+    let first = get("/api/metrics?run=growing&after=0").json();
+    assert_eq!(first["lines"], 2);
+    let records: Vec<Record> = serde_json::from_value(first["records"].clone()).unwrap();
+    let want: Vec<Record> = lines[..2]
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records, want);
+    // the trainer is half-way through writing line 3: it is not sent until its newline is there
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("metrics.jsonl"))
+        .unwrap();
+    file.write_all(&lines[2].as_bytes()[..10]).unwrap();
+    let partial = get("/api/metrics?run=growing&after=2").json();
+    assert_eq!(
+        (partial["lines"].clone(), partial["records"].clone()),
+        (json!(2), json!([]))
+    );
+    file.write_all(&lines[2].as_bytes()[10..]).unwrap();
+    file.write_all(b"\n").unwrap();
+    let grown = get("/api/metrics?run=growing&after=2").json();
+    assert_eq!(grown["lines"], 3);
+    assert_eq!(
+        grown["records"][0]["step"],
+        serde_json::from_str::<Value>(lines[2]).unwrap()["step"]
+    );
+}
+
+// ---------- bad requests: a clear 4xx, and the server stays up ----------
+
+#[test]
+fn bad_requests_get_a_clear_4xx_and_never_take_the_server_down() {
+    let ok = json!({"checkpoint": GPT, "prompt": PROMPT});
+    let with = |key: &str, value: Value| {
+        let mut body = ok.clone();
+        body[key] = value;
+        body
+    };
+    let cases: Vec<(&str, Value, u16, &str)> = vec![
+        (
+            "/api/next",
+            with("checkpoint", json!("nope/model.safetensors")),
+            404,
+            "no 'nope/model.safetensors'",
+        ),
+        (
+            "/api/next",
+            with("checkpoint", json!("../outside/model.safetensors")),
+            400,
+            "outside",
+        ),
+        (
+            "/api/next",
+            with("checkpoint", json!("tiny/../../outside/model.safetensors")),
+            400,
+            "outside",
+        ),
+        (
+            "/api/next",
+            with("checkpoint", json!("/etc/model.safetensors")),
+            400,
+            "outside",
+        ),
+        (
+            "/api/next",
+            with("checkpoint", json!("escape/model.safetensors")),
+            400,
+            "outside",
+        ),
+        (
+            "/api/next",
+            with("checkpoint", json!("tiny/metrics.jsonl")),
+            400,
+            "not a .safetensors file",
+        ),
+        (
+            "/api/next",
+            with("checkpoint", json!("")),
+            400,
+            "not a .safetensors file",
+        ),
+        (
+            "/api/next",
+            with("checkpoint", json!("broken/model.safetensors")),
+            400,
+            "not a valid jielong checkpoint",
+        ),
+        ("/api/next", with("prompt", json!("")), 400, "prompt: empty"),
+        (
+            "/api/next",
+            with("prompt", json!("a".repeat(301))),
+            413,
+            "301 characters, more than the limit of 300",
+        ),
+        ("/api/next", with("prompt", json!("The 龙")), 400, "'龙'"),
+        (
+            "/api/next",
+            with("temperature", json!(-0.5)),
+            400,
+            "temperature must be ≥ 0",
+        ),
+        (
+            "/api/next",
+            with("top_p", json!(0.0)),
+            400,
+            "top_p must be in (0, 1]",
+        ),
+        (
+            "/api/next",
+            with("top_p", json!(1.5)),
+            400,
+            "top_p must be in (0, 1]",
+        ),
+        ("/api/next", with("top_k", json!(-1)), 422, "top_k"),
+        (
+            "/api/next",
+            with("temperature", json!("hot")),
+            422,
+            "temperature",
+        ),
+        (
+            "/api/next",
+            with("temprature", json!(0.5)),
+            422,
+            "unknown field `temprature`",
+        ),
+        (
+            "/api/next",
+            with("top", json!(0)),
+            400,
+            "top must be in 1..=500",
+        ),
+        (
+            "/api/next",
+            json!({"prompt": PROMPT}),
+            422,
+            "missing field `checkpoint`",
+        ),
+        (
+            "/api/play",
+            with("choose", json!(100000)),
+            400,
+            "token id 100000 is not in the vocabulary",
+        ),
+        (
+            "/api/play",
+            with("choose", json!(-1)),
+            400,
+            "token id -1 is not in the vocabulary",
+        ),
+        (
+            "/api/generate",
+            with("max_tokens", json!(0)),
+            400,
+            "max_tokens must be in 1..=100",
+        ),
+        (
+            "/api/generate",
+            with("max_tokens", json!(101)),
+            400,
+            "max_tokens must be in 1..=100",
+        ),
+        (
+            "/api/generate",
+            with("prompt", json!("The 龙")),
+            400,
+            "'龙'",
+        ),
+        (
+            "/api/generate",
+            with("checkpoint", json!("../x.safetensors")),
+            400,
+            "outside",
+        ),
+        (
+            "/api/attention",
+            with("checkpoint", json!(BIGRAM)),
+            400,
+            "no attention layers",
+        ),
+        (
+            "/api/attention",
+            with("prompt", json!("")),
+            400,
+            "prompt: empty",
+        ),
+    ];
+    for (path, body, status, message) in cases {
+        let error = post(path, body.clone()).error(status);
+        assert!(
+            error.contains(message),
+            "{path} {body}: {error:?} lacks {message:?}"
+        );
+    }
+    let raw = |method: &str, path: &str, body: &str| request(fixture().addr, method, path, body);
+    assert!(
+        raw("POST", "/api/next", "{not json")
+            .error(400)
+            .contains("JSON")
+    );
+    let huge = json!({"checkpoint": GPT, "prompt": "a".repeat(20_000)}).to_string();
+    assert!(
+        raw("POST", "/api/next", &huge)
+            .error(413)
+            .contains("length limit")
+    );
+    assert!(
+        get("/api/metrics?run=../outside")
+            .error(400)
+            .contains("outside")
+    );
+    assert!(
+        get("/api/metrics?run=nope")
+            .error(404)
+            .contains("no 'nope'")
+    );
+    assert!(
+        get("/api/metrics?run=broken")
+            .error(404)
+            .contains("has no metrics.jsonl")
+    );
+    assert!(get("/api/metrics").error(400).contains("run"));
+    assert!(
+        get("/api/metrics?run=tiny&after=-1")
+            .error(400)
+            .contains("after")
+    );
+    assert!(get("/api/nothing").error(404).contains("no such endpoint"));
+    assert!(raw("GET", "/api/next", "").status == 405);
+    // still up, and still right
+    assert_eq!(get("/api/presets").status, 200);
+    assert_eq!(post("/api/next", ok).status, 200);
+}
+
+// ---------- load: concurrent generations on loopback ----------
+
+#[test]
+fn concurrent_generations_all_complete() {
+    const N: usize = 16;
+    let addr = fixture().addr;
+    let began = Instant::now();
+    let clients: Vec<_> = (0..N)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let body = json!({"checkpoint": GPT, "prompt": PROMPT, "temperature": 0.8, "seed": i,
+                    "max_tokens": 40});
+                let start = Instant::now();
+                let reply = request(addr, "POST", "/api/generate", &body.to_string());
+                let events = reply.events();
+                assert_eq!(events.last().unwrap().1["reason"], "token limit");
+                start.elapsed().as_secs_f64()
+            })
+        })
+        .collect();
+    let mut latencies: Vec<f64> = clients
+        .into_iter()
+        .map(|c| c.join().expect("a client"))
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| latencies[((q * N as f64).ceil() as usize).clamp(1, N) - 1];
+    println!(
+        "load: {N} concurrent generations of 40 tokens in {:.2} s; latency p50 {:.3} s, p90 {:.3} s, max {:.3} s",
+        began.elapsed().as_secs_f64(),
+        at(0.5),
+        at(0.9),
+        at(1.0)
+    );
+    assert_eq!(latencies.len(), N);
+}
+
+// ---------- a real browser ----------
+
+/// Run `command`, killed after `secs` seconds.
+fn output_within(mut command: std::process::Command, secs: u64) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let mut out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::process::Output {
+        status,
+        stdout: reader.join().unwrap(),
+        stderr: Vec::new(),
+    }
+}
+
+fn chromium(args: &[&str], url: &str) -> std::process::Output {
+    let profile =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("chromium-{}", std::process::id()));
+    let mut command = std::process::Command::new("chromium");
+    command
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=15000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(url);
+    output_within(command, 120)
+}
+
+/// The value of attribute `name` in the tag `tag` (as Chromium serializes it: `name="value"`).
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(&tag[start..start + tag[start..].find('"')?])
+}
+
+/// The opening tags that start with `prefix` in `dom`.
+fn tags<'a>(dom: &'a str, prefix: &str) -> Vec<&'a str> {
+    dom.match_indices(prefix)
+        .map(|(i, _)| &dom[i..i + dom[i..].find('>').unwrap()])
+        .collect()
+}
+
+#[test]
+fn in_chromium_the_temperature_slider_moves_the_bars_as_the_library_says() {
+    if std::process::Command::new("chromium")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!(
+            "skipped: no `chromium` on this machine (`make setup` installs it; Debian: apt-get install chromium)"
+        );
+        return;
+    }
+    let f = fixture();
+    let (model, tokenizer) = f.library();
+    let vocab = tokenizer.vocab_size();
+    let mut kept_sets = Vec::new();
+    for t in [0.3, 2.0] {
+        let url = format!(
+            "http://{}/?tab=game&checkpoint={GPT}&prompt=The%20pet%20of%20&top={vocab}&top_p=0.9&t={t}",
+            f.addr
+        );
+        let out = chromium(&["--dump-dom"], &url);
+        let dom = String::from_utf8_lossy(&out.stdout);
+        let bars = tags(&dom, "<div id=\"bars\"");
+        assert_eq!(bars.len(), 1, "the page drew its bars: {dom}");
+        assert_eq!(
+            attribute(bars[0], "data-temperature"),
+            Some(t.to_string().as_str())
+        );
+        let want = play::next_move(
+            &model,
+            &tokenizer,
+            PROMPT,
+            &sampling(t, 0, 0.9, 0, 1),
+            vocab,
+        )
+        .unwrap();
+        assert_eq!(
+            attribute(bars[0], "data-kept"),
+            Some(want.kept.to_string().as_str())
+        );
+        let drawn = tags(&dom, "<div class=\"bar ");
+        assert_eq!(drawn.len(), vocab, "one bar per token of the vocabulary");
+        let mut kept = Vec::new();
+        for (tag, c) in drawn.iter().zip(&want.candidates) {
+            assert_eq!(attribute(tag, "data-id"), Some(c.id.to_string().as_str()));
+            let sampled: f64 = attribute(tag, "data-sampled").unwrap().parse().unwrap();
+            let probability: f64 = attribute(tag, "data-probability").unwrap().parse().unwrap();
+            assert_eq!(
+                (probability, sampled),
+                (c.probability, c.sampled),
+                "token {}",
+                c.id
+            );
+            assert_eq!(tag.starts_with("<div class=\"bar kept\""), c.sampled > 0.0);
+            if c.sampled > 0.0 {
+                kept.push(c.id);
+            }
+        }
+        assert_eq!(kept.len(), want.kept);
+        println!(
+            "T = {t}, top-p 0.9: the page keeps {} of {vocab} tokens, as the library does",
+            kept.len()
+        );
+        kept_sets.push(kept);
+    }
+    assert!(
+        kept_sets[0].len() < kept_sets[1].len(),
+        "a hotter temperature keeps more tokens"
+    );
+    assert!(
+        kept_sets[1].starts_with(&kept_sets[0]),
+        "and the cooler set is the start of it"
+    );
+    screenshots(f);
+}
+
+/// A screenshot of each page under `target/` (`serve-game.png`, …), for the closing note of a change.
+fn screenshots(f: &Fixture) {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap();
+    let pages = [
+        (
+            "game",
+            format!("tab=game&checkpoint={GPT}&prompt=The%20pet%20of%20&t=0.8&top_p=0.9"),
+        ),
+        (
+            "side",
+            format!("tab=side&checkpoints={GPT},{BIGRAM}&prompt=The%20pet%20of%20&go=1"),
+        ),
+        (
+            "attention",
+            format!("tab=attention&checkpoint={GPT}&prompt=The%20pet%20of%20Kape"),
+        ),
+        ("runs", "tab=runs&run=tiny".to_string()),
+    ];
+    for (name, query) in pages {
+        let file = target.join(format!("serve-{name}.png"));
+        let shot = format!("--screenshot={}", file.display());
+        chromium(
+            &[&shot, "--window-size=1200,900"],
+            &format!("http://{}/?{query}", f.addr),
+        );
+        assert!(file.is_file(), "{} was written", file.display());
+        println!("screenshot: {}", file.display());
+    }
+}
