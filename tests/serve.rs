@@ -894,3 +894,30 @@ fn screenshots(f: &Fixture) {
         println!("screenshot: {}", file.display());
     }
 }
+
+// ---------- the command line ----------
+
+#[test]
+fn serve_refuses_a_missing_runs_directory_or_a_port_in_use_in_one_line() {
+    let out = common::jielong(&["serve", "--runs", "/nonexistent/runs", "--port", "0"]);
+    let line = common::error_line(&out);
+    assert!(
+        line.contains("--runs: /nonexistent/runs is not a directory"),
+        "{line}"
+    );
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let runs = fixture().runs.to_str().unwrap();
+    let out = common::jielong(&["serve", "--runs", runs, "--port", &port]);
+    let line = common::error_line(&out);
+    assert!(
+        line.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{line}"
+    );
+    let out = common::jielong(&["serve", "--host", "localhost"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "clap refuses a host that is not an IP address"
+    );
+}
