@@ -192,8 +192,7 @@ pub fn top_p_filter(probs: &mut [f64], p: f64) {
 }
 // ANCHOR_END: top_p
 
-/// Token ids from the most to the least likely under `probs` (ties: lower id first).
-pub fn descending_order(probs: &[f64]) -> Vec<usize> {
+fn descending_order(probs: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..probs.len()).collect();
     order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]).then(a.cmp(&b)));
     order
@@ -485,15 +484,11 @@ pub fn trace(
         let probs = sampling_distribution(&logits, cfg);
         let chosen = draw(&probs, &mut rng);
         let order = descending_order(&model_probs);
+        let (candidates, kept) = top_candidates(tokenizer, &model_probs, &probs, top);
         steps.push(TraceStep {
             context: tokenizer.decode(&context),
-            candidates: candidates(
-                tokenizer,
-                &model_probs,
-                &probs,
-                &order[..top.min(order.len())],
-            ),
-            kept: probs.iter().filter(|&&q| q > 0.0).count(),
+            candidates,
+            kept,
             chosen: tokenizer.token_piece(chosen as i64),
             chosen_rank: 1 + order.iter().position(|&i| i == chosen).unwrap_or(0),
         });
@@ -512,22 +507,34 @@ pub fn trace(
 }
 // ANCHOR_END: trace
 
-/// The tokens `ids` as candidates: each one's text, its probability under the model (`model_probs`) and under
-/// the sampling rule (`probs`).
-pub fn candidates(
+/// Token `id` as a candidate: its text, its probability under the model (`model_probs`) and under the
+/// sampling rule (`probs`).
+pub fn candidate(
     tokenizer: &Tokenizer,
     model_probs: &[f64],
     probs: &[f64],
-    ids: &[usize],
-) -> Vec<Candidate> {
-    ids.iter()
-        .map(|&i| Candidate {
-            id: i as i64,
-            token: tokenizer.token_piece(i as i64),
-            probability: model_probs[i],
-            sampled: probs[i],
-        })
-        .collect()
+    id: usize,
+) -> Candidate {
+    Candidate {
+        id: id as i64,
+        token: tokenizer.token_piece(id as i64),
+        probability: model_probs[id],
+        sampled: probs[id],
+    }
+}
+
+/// The `top` most likely tokens under the model as candidates, most likely first, and how many tokens of the
+/// whole vocabulary the rule keeps (those it may draw).
+pub fn top_candidates(
+    tokenizer: &Tokenizer,
+    model_probs: &[f64],
+    probs: &[f64],
+    top: usize,
+) -> (Vec<Candidate>, usize) {
+    let candidates = (descending_order(model_probs).into_iter().take(top))
+        .map(|id| candidate(tokenizer, model_probs, probs, id))
+        .collect();
+    (candidates, probs.iter().filter(|&&q| q > 0.0).count())
 }
 
 impl Trace {

@@ -9,8 +9,8 @@
 //! these functions return and computes nothing itself.
 
 use crate::generate::{
-    Candidate, SamplingConfig, candidates, descending_order, draw, encode_prompt, next_logits,
-    sampling_distribution, softmax_with_temperature,
+    Candidate, SamplingConfig, candidate, draw, encode_prompt, next_logits, sampling_distribution,
+    softmax_with_temperature, top_candidates,
 };
 use crate::model::Model;
 use crate::tokenizer::Tokenizer;
@@ -50,21 +50,13 @@ pub fn next_move(
     let logits = next_logits(model, &context);
     let model_probs = softmax_with_temperature(&logits, 1.0);
     let probs = sampling_distribution(&logits, cfg);
-    let order = descending_order(&model_probs);
+    let (candidates, kept) = top_candidates(tokenizer, &model_probs, &probs, top);
     Ok(NextMove {
         prompt_tokens: context.len(),
-        read_tokens: model
-            .config()
-            .block_size()
-            .map_or(1, |b| b.min(context.len())),
+        read_tokens: (model.config().block_size()).map_or(1, |b| b.min(context.len())),
         vocab_size: logits.len(),
-        candidates: candidates(
-            tokenizer,
-            &model_probs,
-            &probs,
-            &order[..top.min(order.len())],
-        ),
-        kept: probs.iter().filter(|&&q| q > 0.0).count(),
+        candidates,
+        kept,
     })
 }
 // ANCHOR_END: next_move
@@ -104,7 +96,7 @@ pub fn play(
         Some(id) => id as usize,
         None => draw(&probs, &mut ChaCha8Rng::seed_from_u64(cfg.seed)),
     };
-    let token = candidates(tokenizer, &model_probs, &probs, &[id]).remove(0);
+    let token = candidate(tokenizer, &model_probs, &probs, id);
     context.push(id as i64);
     Ok(Move {
         token,
