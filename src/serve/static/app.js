@@ -435,7 +435,7 @@ async function start() {
 }
 
 // A link (or a test) may set the page up: ?tab=game&checkpoint=…&prompt=…&t=0.3&top_k=…&top_p=…&top=…,
-// ?tab=side&checkpoints=a,b, ?tab=attention, ?tab=runs&run=…. Slider settings are applied as a student's
+// ?tab=side&checkpoints=a,b&preset=…&tokens=…&go=1, ?tab=attention, ?tab=runs&run=…. Slider settings are applied as a student's
 // would be: the value is set and an `input` event dispatched, so the page's own handlers fetch and draw.
 function applyParams() {
   const checkpoint = params.get('checkpoint');
@@ -445,6 +445,8 @@ function applyParams() {
     for (const id of ['game-prompt', 'side-prompt', 'attention-prompt']) $(id).value = prompt;
   }
   if (params.get('top')) $('game-top').value = params.get('top');
+  if (params.get('preset')) $('side-preset').value = params.get('preset');
+  if (params.get('tokens')) $('side-tokens').value = params.get('tokens');
   if (params.get('checkpoints')) {
     const wanted = params.get('checkpoints').split(',');
     for (const box of document.querySelectorAll('#side-checkpoints input')) box.checked = wanted.includes(box.value);
