@@ -9,6 +9,7 @@
 #   make figures copy the figures of the last `make run` into the book (and chapter 1's traced generation)
 #   make doctor  what this machine gives the course: libtorch, CUDA and its GPUs, the CPU's bf16, the tools
 #   make gpu-check  on a GPU machine: CUDA end to end, measured (about 5 minutes)
+#   make bench      jielong beside the same model in PyTorch, side by side (about 5 minutes)
 #
 # A Makefile, not an xtask: the set-up must run before cargo can build anything (libtorch), and `make` is
 # already on every machine a Rust learner uses.
@@ -30,7 +31,7 @@ export LIBTORCH
 export LD_LIBRARY_PATH := $(LIBTORCH)/lib$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup libtorch mdbook mdbook-katex jupyter evcxr doctor gpu-check run ch01 ch02 ch03 ch04 ch05 ch06 test test-rust test-notebooks test-book book lab figures
+.PHONY: setup libtorch mdbook mdbook-katex jupyter evcxr doctor gpu-check bench run ch01 ch02 ch03 ch04 ch05 ch06 test test-rust test-notebooks test-book book lab figures
 
 setup: libtorch mdbook mdbook-katex jupyter evcxr
 
@@ -85,6 +86,19 @@ gpu-check: libtorch
 	  json.dump(c, open(sys.argv[1], "w"), indent=2)' target/gpu-check/ch03-small.json "$(GPU_PEAK_FLOPS)"
 	cargo run --release --example ch03 -- --config target/gpu-check/ch03-small.json --device cuda
 	@grep -h '^Training:' target/gpu-check/runs/ch03-small/report.md
+
+# jielong beside PyTorch (benches/twin.py, the same GPTs and training step in PyTorch eager), alternately, on
+# BENCH_DEVICE with BENCH_THREADS threads: tokens/s, ms and their ratio, fp32 and bf16 training, generation with
+# and without the KV cache. About 5 minutes on 2 cores; the table also lands in target/bench/side_by_side.md.
+BENCH_DEVICE ?= cpu
+BENCH_THREADS ?= 2
+BENCH_ROUNDS ?= 3
+bench: libtorch
+	@mkdir -p target/bench
+	@bin=$$(cargo bench --bench throughput --no-run 2>&1 | grep -o 'target/[^)]*/throughput-[0-9a-f]*' | tail -1); \
+	  [ -x "$$bin" ] || { echo "error: could not build the throughput bench"; exit 1; }; \
+	  "$(PYTHON)" benches/side_by_side.py --jielong "$$bin" --device $(BENCH_DEVICE) \
+	    --threads $(BENCH_THREADS) --rounds $(BENCH_ROUNDS) | tee target/bench/side_by_side.md
 
 ch01 ch02 ch03 ch04 ch05 ch06: libtorch
 	cargo run --release --example $@

@@ -151,42 +151,11 @@ def check_book(root):
     return pages, problems
 
 
-# Display formulas of the Chinese edition that mdbook-gettext's Markdown round trip breaks (alignment `&`s, and
-# subscripts written `_\\theta`, come back escaped) and that KaTeX then cannot parse: known, listed here by the
-# start of their text so that they are reported without failing the check, and so that any other unrendered
-# formula still fails it. An entry that no longer matches anything fails the check too: delete it.
-KNOWN_ZH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "po", "katex_known_failures.txt")
-
-
-def known_zh_failures(path=KNOWN_ZH):
-    if not os.path.exists(path):
-        return []
-    with open(path, encoding="utf-8") as f:
-        return [line.rstrip("\n") for line in f if line.strip() and not line.startswith("#")]
-
-
-def split_known(problems, known):
-    """(problems that fail, known ones, known entries that matched nothing)."""
-    failing, seen, used = [], [], set()
-    for problem in problems:
-        entry = next((k for k in known if "/zh-CN/" in problem and k in problem), None)
-        if entry is None:
-            failing.append(problem)
-        else:
-            seen.append(problem)
-            used.add(entry)
-    return failing, seen, [k for k in known if k not in used]
-
-
 def main(argv):
     if len(argv) != 2:
         print("error: usage: check_book.py BUILT_BOOK_DIR (e.g. book/book)", file=sys.stderr)
         return 2
     pages, problems = check_book(argv[1])
-    problems, known, stale = split_known(problems, known_zh_failures())
-    problems += [f"{KNOWN_ZH}: '{k}' matches no unrendered formula any more: delete the line" for k in stale]
-    if known:
-        print(f"known: {len(known)} report(s) of the Chinese edition's {len(known_zh_failures())} listed formulas")
     if pages == 0:
         print(f"error: no .html page under {argv[1]}: build the book first (make book)", file=sys.stderr)
         return 2
@@ -195,8 +164,7 @@ def main(argv):
     if problems:
         print(f"error: {len(problems)} problem(s) in the built book ({pages} pages checked)", file=sys.stderr)
         return 1
-    rendered = f"every formula rendered but the {len(known)} known" if known else "every formula rendered"
-    print(f"book check: {pages} pages, no network loads, {rendered}")
+    print(f"book check: {pages} pages, no network loads, every formula rendered")
     return 0
 
 

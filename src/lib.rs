@@ -34,6 +34,7 @@ pub mod eval;
 pub mod exercises;
 pub mod generate;
 pub mod interrupt;
+pub mod libtorch_ops;
 pub mod markdown;
 pub mod memory;
 pub mod model;

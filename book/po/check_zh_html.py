@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Check the built book: both editions have every page, every page has its language switch, and (without
---structure-only) no English paragraph is left in the Chinese edition.
+"""Check the built book: both editions have every page, every page has its language switch, every Chinese page
+shows the formulas of its English page, and (without --structure-only) no English paragraph is left in the
+Chinese edition.
 
 Usage: check_zh_html.py [--structure-only] BUILD_DIR   (BUILD_DIR = book/book, Chinese under BUILD_DIR/zh-CN)
 
@@ -8,14 +9,21 @@ Usage: check_zh_html.py [--structure-only] BUILD_DIR   (BUILD_DIR = book/book, C
   one says <html lang="zh-CN">.
 - Language switch (theme/header.hbs): every page of both editions has it, and it names a page that exists in
   the other edition.
+- Formulas: each Chinese chapter page has exactly the formulas of its English page, in any order: the same
+  MathML, which KaTeX made from the same TeX (its annotation). mdbook-gettext writes each translated paragraph
+  back as Markdown and escapes characters inside formulas too, so a formula can come out meaning something
+  else with no KaTeX error (`L_{x}` comes back as `L\\_{x}`, an underscore printed, unless a macro of
+  theme/katex-gettext.txt undoes the escape): this comparison catches that.
 - English left: in every Chinese chapter page, each paragraph, list item, table cell, heading, caption and
   quote is read without its code, math and hidden parts; one with no Chinese character and at least
   english.MIN_WORDS English words that are not quotes, citations or names (english.py) is reported.
 Exit status 1 on any failure, with one line per problem.
 """
 import argparse
+import html
 import re
 import sys
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -25,6 +33,9 @@ BLOCKS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption
 SKIPPED = {"code", "pre", "script", "style", "svg", "math", "kbd", "samp"}
 VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed"}
 SHOWN = 20
+# A formula as KaTeX renders it: MathML, ending with the TeX it was made from as an annotation.
+MATH = re.compile(r"<math\b.*?</math>", re.S)
+ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
 
 
 class Page(HTMLParser):
@@ -123,6 +134,34 @@ def check_switches(build):
     return problems, count
 
 
+def formulas(path):
+    """The formulas of a page, each its MathML with the TeX annotation, white space collapsed."""
+    return Counter(" ".join(m.split()) for m in MATH.findall(path.read_text(encoding="utf-8")))
+
+
+def tex(formula):
+    """The TeX a formula was rendered from, for a message."""
+    found = ANNOTATION.search(formula)
+    text = html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else formula
+    return text[:100]
+
+
+def check_formulas(build, pages):
+    """Each Chinese page shows the formulas of its English page, rendered the same from the same TeX."""
+    problems = []
+    for page in pages:
+        en, zh = build / f"{page}.html", build / "zh-CN" / f"{page}.html"
+        if not (en.exists() and zh.exists()):
+            continue  # check_pages reports it
+        missing, extra = formulas(en) - formulas(zh), formulas(zh) - formulas(en)
+        changed = {tex(f) for f in missing} & {tex(f) for f in extra}
+        for f in missing:
+            what = "rendered differently (gettext changed its TeX)" if tex(f) in changed else "missing"
+            problems.append(f"{zh}: English formula {what}: {tex(f)}")
+        problems += [f"{zh}: formula the English page lacks: {tex(f)}" for f in extra if tex(f) not in changed]
+    return problems
+
+
 def check_english(build, pages):
     problems = []
     for page in pages:
@@ -154,6 +193,8 @@ def main():
     ok = report(f"the {len(pages)} pages of SUMMARY.md in both editions", check_pages(args.build, pages))
     problems, count = check_switches(args.build)
     ok = report(f"a language switch on each of {count} pages", problems) and ok
+    problems = check_formulas(args.build, pages)
+    ok = report("each Chinese page shows its English page's formulas", problems) and ok
     if not args.structure_only:
         ok = report("no English paragraph in the Chinese edition", check_english(args.build, pages)) and ok
     return 0 if ok else 1

@@ -81,10 +81,24 @@ def page(lang, edition, path, body, switch=True):
     return f'<html lang="{lang}"><body>{nav}<main>{body}</main></body></html>'
 
 
+def formula(mathml, tex):
+    """A formula as KaTeX writes it: MathML with the TeX as annotation (the visible HTML part left out)."""
+    return (f'<span class="katex"><span class="katex-mathml"><math xmlns="http://www.w3.org/1998/Math/MathML">'
+            f'<semantics>{mathml}<annotation encoding="application/x-tex">{tex}</annotation></semantics>'
+            f"</math></span></span>")
+
+
+# L_{\text{uniform}}, and what KaTeX makes of gettext's L\_{\text{uniform}} without the \_ macro.
+SUBSCRIPT = formula("<mrow><msub><mi>L</mi><mtext>uniform</mtext></msub></mrow>", r"L_{\text{uniform}}")
+UNDERSCORE = formula('<mrow><mi>L</mi><mi mathvariant="normal">_</mi><mtext>uniform</mtext></mrow>',
+                     r"L_{\text{uniform}}")
+T_BELOW_1 = formula("<mrow><mi>T</mi><mo>&lt;</mo><mn>1</mn></mrow>", "T &lt; 1")
+
+
 class BuiltHtml(Temp):
-    def build(self, zh_body, zh_switch=True, zh_page=True):
+    def build(self, zh_body, zh_switch=True, zh_page=True, en_body="<p>One English paragraph here.</p>"):
         (self.dir / "zh-CN").mkdir()
-        (self.dir / "a.html").write_text(page("en", "en", "a.md", "<p>One English paragraph here.</p>"))
+        (self.dir / "a.html").write_text(page("en", "en", "a.md", en_body))
         if zh_page:
             (self.dir / "zh-CN" / "a.html").write_text(page("zh-CN", "zh-CN", "a.md", zh_body, zh_switch))
         return self.dir
@@ -96,6 +110,23 @@ class BuiltHtml(Temp):
         self.assertEqual(check_zh_html.check_pages(build, ["a"]), [])
         self.assertEqual(check_zh_html.check_switches(build), ([], 2))
         self.assertEqual(check_zh_html.check_english(build, ["a"]), [])
+
+    def test_same_formulas_in_another_order_pass(self):
+        build = self.build(f"<p>中文 {T_BELOW_1}，{SUBSCRIPT}。</p>",
+                           en_body=f"<p>{SUBSCRIPT} and {T_BELOW_1}.</p>")
+        self.assertEqual(check_zh_html.check_formulas(build, ["a"]), [])
+
+    def test_formula_rendered_differently_fails(self):
+        build = self.build(f"<p>中文 {UNDERSCORE}，{T_BELOW_1}。</p>",
+                           en_body=f"<p>{SUBSCRIPT} and {T_BELOW_1}.</p>")
+        problems = check_zh_html.check_formulas(build, ["a"])
+        self.assertEqual(len(problems), 1)
+        self.assertIn(r"rendered differently (gettext changed its TeX): L_{\text{uniform}}", problems[0])
+
+    def test_formula_left_unrendered_fails(self):
+        build = self.build(r"<p>中文 \(T \&lt; 1\)。</p>", en_body=f"<p>{T_BELOW_1}.</p>")
+        self.assertEqual(check_zh_html.check_formulas(build, ["a"]),
+                         [f"{build}/zh-CN/a.html: English formula missing: T < 1"])
 
     def test_missing_chinese_page_fails(self):
         build = self.build("", zh_page=False)

@@ -1,6 +1,6 @@
 //! A training run's hyperparameters, [`TrainConfig`], and its learning-rate schedule.
 
-use super::optim::OptimizerKind;
+use super::optim::{AdamWKernel, OptimizerKind};
 use crate::model::{Model, ModelConfig, Precision};
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,9 @@ pub struct TrainConfig {
     pub beta1: f64,
     /// AdamW's β₂ (momentum of the squared gradient).
     pub beta2: f64,
+    /// How AdamW's update is computed: `"auto"` (libtorch's fused kernel on a GPU, the written-out steps on a
+    /// CPU, so CPU results stay the same everywhere), `"fused"` (the CPU's fast path) or `"written_out"`.
+    pub adamw_kernel: AdamWKernel,
     /// SGD's momentum μ in `v ← μv + g` (0 = plain SGD; unused by AdamW).
     pub momentum: f64,
     /// Clip the gradient's global norm to this value (0 = off).
@@ -88,6 +91,7 @@ impl Default for TrainConfig {
             weight_decay: 0.1,
             beta1: 0.9,
             beta2: 0.99,
+            adamw_kernel: AdamWKernel::Auto,
             momentum: 0.9,
             grad_clip: 1.0,
             eval_every: 100,

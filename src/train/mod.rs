@@ -26,7 +26,7 @@ pub mod resume;
 pub mod tracker;
 
 pub use config::{Schedule, TrainConfig};
-pub use optim::{AdamW, Optimizer, OptimizerKind, Sgd};
+pub use optim::{AdamW, AdamWKernel, GradNorm, Optimizer, OptimizerKind, Sgd};
 pub use record::{Curve, Record, RunStatus, TrainReport};
 pub use resume::best_checkpoint_path;
 pub use tracker::{Evaluation, Tracker, estimate_loss, evaluate};
@@ -116,8 +116,8 @@ pub fn train_with(
 
 // ANCHOR: train_step
 /// One optimizer step over `grad_accum_steps` micro-batches: the step's loss, the gradient norm before
-/// clipping, and the learning rate it used.
-fn train_step(
+/// clipping, and the learning rate it used. (Public for the throughput bench, which times exactly this.)
+pub fn train_step(
     model: &Model,
     opt: &mut Optimizer,
     split: &dyn Batches,
@@ -127,7 +127,7 @@ fn train_step(
     crate::device::seed(cfg.seed.wrapping_add(step as u64)); // dropout masks depend on (seed, step) only
     let mut rng = step_rng(cfg.seed, step);
     opt.zero_grad();
-    let mut loss = 0.0;
+    let mut micro_losses = Vec::with_capacity(cfg.grad_accum_steps);
     for _ in 0..cfg.grad_accum_steps {
         let device = model.device();
         let (x, y) = split.batch(
@@ -139,12 +139,14 @@ fn train_step(
         );
         let micro_loss = model.loss(&x, &y, true) / cfg.grad_accum_steps as f64;
         micro_loss.backward(); // gradients add up over the micro-batches
-        loss += micro_loss.double_value(&[]);
+        micro_losses.push(micro_loss.detach());
     }
     let grad_norm = opt.clip_grad_norm(cfg.grad_clip);
     let lr = cfg.lr_at(step);
     opt.step(lr);
-    (loss, grad_norm, lr)
+    // numbers are read back only now: a GPU never waits for the host in the middle of a step
+    let loss = micro_losses.iter().map(|l| l.double_value(&[])).sum();
+    (loss, grad_norm.value(), lr)
 }
 // ANCHOR_END: train_step
 

@@ -11,6 +11,7 @@
 //! [`TrainConfig::optimizer`](super::TrainConfig::optimizer).
 
 use super::config::TrainConfig;
+use crate::libtorch_ops::{AdamWStep, fused_adamw_};
 use crate::model::Model;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -29,39 +30,110 @@ pub enum OptimizerKind {
     Sgd,
 }
 
+/// How [`AdamW`] computes its update, as written in config files: `"auto"`, `"fused"` or `"written_out"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdamWKernel {
+    /// Fused on a GPU (one launch instead of about ten per parameter), written out on a CPU.
+    #[default]
+    Auto,
+    /// libtorch's fused kernel, `torch.optim.AdamW(fused=True)`: one pass over each tensor. The same update
+    /// up to float rounding, so a run's numbers differ in their last digits from the written-out ones.
+    Fused,
+    /// The steps of [`AdamW::step`] as the book shows them, one tensor operation at a time.
+    WrittenOut,
+}
+
+impl AdamWKernel {
+    /// Whether the fused kernel runs for parameters on `device`.
+    pub fn fused_on(self, device: tch::Device) -> bool {
+        match self {
+            AdamWKernel::Auto => device.is_cuda(),
+            AdamWKernel::Fused => true,
+            AdamWKernel::WrittenOut => false,
+        }
+    }
+}
+
 /// Every trainable parameter of `model`, sorted by name (so the state lines up with names in checkpoints).
 fn named_params(model: &Model) -> Vec<(String, Tensor)> {
     model.trainable_params() // LoRA adapters only, when attached
 }
 
+/// Forget every gradient (PyTorch's `zero_grad(set_to_none=True)`): the next backward pass writes each
+/// gradient afresh, where zeroing would first fill a buffer with zeros and then add the gradient to it. The
+/// numbers are the same (0 + g = g); the memory traffic is not.
 fn zero_grads(params: &mut [(String, Tensor)]) {
     for (_, p) in params {
-        p.zero_grad();
+        crate::libtorch_ops::forget_grad(p);
+    }
+}
+
+/// The gradients' global norm before clipping: known at once on a CPU; on a GPU still a tensor on the device,
+/// read with [`GradNorm::value`] once the step has been queued, so the GPU never waits for the host in the
+/// middle of a step.
+pub enum GradNorm {
+    /// Computed on the host.
+    Known(f64),
+    /// A 0-d tensor on the device.
+    OnDevice(Tensor),
+}
+
+impl GradNorm {
+    /// The norm as a number (on a GPU, this waits for the device).
+    pub fn value(&self) -> f64 {
+        match self {
+            GradNorm::Known(norm) => *norm,
+            GradNorm::OnDevice(norm) => norm.double_value(&[]),
+        }
     }
 }
 
 /// Scale all gradients so their global L2 norm `‖g‖ = √(Σ g²)` is at most `max_norm` (0 = off); returns the
 /// norm before clipping.
-fn clip_grads(params: &[(String, Tensor)], max_norm: f64) -> f64 {
+///
+/// On a CPU every operation has finished when it returns, so the norm is summed on the host (in f64) and the
+/// gradients are scaled only when it is too large. On a GPU, reading a number back makes the host wait until
+/// the device has caught up, and then the device waits while the host queues the rest of the step; there
+/// the scale `min(1, max_norm / ‖g‖)` stays a tensor on the device and every gradient is multiplied by it.
+fn clip_grads(params: &[(String, Tensor)], max_norm: f64) -> GradNorm {
     let grads: Vec<Tensor> = params
         .iter()
         .map(|(_, p)| p.grad())
         .filter(Tensor::defined)
         .collect();
-    let norm = grads
+    let Some(device) = grads.first().map(Tensor::device) else {
+        return GradNorm::Known(0.0);
+    };
+    let squares: Vec<Tensor> = grads
         .iter()
-        .map(|g| g.pow_tensor_scalar(2).sum(Kind::Float).double_value(&[]))
-        .sum::<f64>()
-        .sqrt();
+        .map(|g| g.pow_tensor_scalar(2).sum(Kind::Float))
+        .collect();
+    let squares = Tensor::stack(&squares, 0);
+    if device.is_cuda() {
+        let norm = squares.sum(Kind::Float).sqrt();
+        if max_norm > 0.0 {
+            let scale = (max_norm / (&norm + 1e-6)).clamp_max(1.0);
+            tch::no_grad(|| {
+                grads
+                    .iter()
+                    .for_each(|g| drop(g.shallow_clone().g_mul_(&scale)))
+            });
+        }
+        return GradNorm::OnDevice(norm);
+    }
+    let squares = Vec::<f32>::try_from(squares.to_device(tch::Device::Cpu))
+        .expect("one sum of squares per gradient");
+    let norm = squares.iter().map(|&s| s as f64).sum::<f64>().sqrt();
     if max_norm > 0.0 && norm > max_norm {
         let scale = max_norm / (norm + 1e-6);
         tch::no_grad(|| {
-            grads.iter().for_each(|g| {
-                let _ = g.shallow_clone().g_mul_scalar_(scale);
-            })
+            grads
+                .iter()
+                .for_each(|g| drop(g.shallow_clone().g_mul_scalar_(scale)))
         });
     }
-    norm
+    GradNorm::Known(norm)
 }
 
 /// Read the state tensor `optim.<kind>.<param>` of every parameter from a checkpoint, on the parameter's device.
@@ -96,6 +168,7 @@ pub struct AdamW {
     beta2: f64,
     weight_decay: f64,
     eps: f64,
+    fused: bool,
 }
 
 impl AdamW {
@@ -108,7 +181,9 @@ impl AdamW {
     /// and weight decay.
     pub fn over(params: Vec<(String, Tensor)>, cfg: &TrainConfig) -> Self {
         let zeros = |p: &(String, Tensor)| p.1.zeros_like();
+        let device = params.first().map_or(tch::Device::Cpu, |(_, p)| p.device());
         AdamW {
+            fused: cfg.adamw_kernel.fused_on(device),
             m: params.iter().map(zeros).collect(),
             v: params.iter().map(zeros).collect(),
             params,
@@ -126,13 +201,23 @@ impl AdamW {
     }
 
     /// Scale all gradients so their global L2 norm is at most `max_norm`; returns the norm before clipping.
-    pub fn clip_grad_norm(&mut self, max_norm: f64) -> f64 {
+    pub fn clip_grad_norm(&mut self, max_norm: f64) -> GradNorm {
         clip_grads(&self.params, max_norm)
     }
 
-    // ANCHOR: adamw_step
-    /// One update with learning rate `lr`.
+    /// One update with learning rate `lr`: the written-out steps below, or libtorch's fused kernel
+    /// ([`AdamWKernel`]).
     pub fn step(&mut self, lr: f64) {
+        if self.fused {
+            self.fused_step(lr);
+        } else {
+            self.written_out_step(lr);
+        }
+    }
+
+    // ANCHOR: adamw_step
+    /// One update with learning rate `lr`, one tensor operation at a time.
+    pub fn written_out_step(&mut self, lr: f64) {
         self.t += 1;
         let (b1, b2) = (self.beta1, self.beta2);
         let bias1 = 1.0 - b1.powi(self.t);
@@ -160,6 +245,34 @@ impl AdamW {
         });
     }
     // ANCHOR_END: adamw_step
+
+    /// The same update by libtorch's fused kernel, in two calls: the matrices with weight decay, the other
+    /// tensors without.
+    pub fn fused_step(&mut self, lr: f64) {
+        self.t += 1;
+        for decayed in [true, false] {
+            let (mut p, mut g, mut m, mut v) = (vec![], vec![], vec![], vec![]);
+            for (((_, param), m_i), v_i) in self.params.iter().zip(&self.m).zip(&self.v) {
+                let grad = param.grad();
+                if grad.defined() && (param.dim() >= 2) == decayed {
+                    p.push(param.shallow_clone());
+                    g.push(grad);
+                    m.push(m_i.shallow_clone());
+                    v.push(v_i.shallow_clone());
+                }
+            }
+            let step = AdamWStep {
+                t: self.t,
+                lr,
+                beta1: self.beta1,
+                beta2: self.beta2,
+                weight_decay: if decayed { self.weight_decay } else { 0.0 },
+                eps: self.eps,
+            };
+            tch::no_grad(|| fused_adamw_(&p, &g, &m, &v, step))
+                .expect("libtorch's fused AdamW takes parameters, gradients and state of one kind");
+        }
+    }
 
     /// The optimizer's state as named tensors, for checkpoints: `optim.m.<param>`, `optim.v.<param>`, `optim.t`.
     pub fn state(&self) -> Vec<(String, Tensor)> {
@@ -219,7 +332,7 @@ impl Sgd {
     }
 
     /// Scale all gradients so their global L2 norm is at most `max_norm`; returns the norm before clipping.
-    pub fn clip_grad_norm(&mut self, max_norm: f64) -> f64 {
+    pub fn clip_grad_norm(&mut self, max_norm: f64) -> GradNorm {
         clip_grads(&self.params, max_norm)
     }
 
@@ -302,7 +415,7 @@ impl Optimizer {
 
     /// Scale all gradients so their global L2 norm is at most `max_norm` (0 = off); returns the norm before
     /// clipping.
-    pub fn clip_grad_norm(&mut self, max_norm: f64) -> f64 {
+    pub fn clip_grad_norm(&mut self, max_norm: f64) -> GradNorm {
         match self {
             Optimizer::AdamW(o) => o.clip_grad_norm(max_norm),
             Optimizer::Sgd(o) => o.clip_grad_norm(max_norm),

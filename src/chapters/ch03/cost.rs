@@ -206,7 +206,10 @@ pub fn utilization(run: &PretrainRun, cfg: &Ch03Config, device: Device) -> Utili
     let kind = cfg.train.precision.kind_on(device);
     let (peak_flops, peak_measured) = match cfg.peak_flops {
         Some(peak) => (peak, false),
-        None => (device::matmul_flops_per_sec(device, kind, 1024), true),
+        None => {
+            let n = device::peak_matmul_size(device);
+            (device::matmul_flops_per_sec(device, kind, n), true)
+        }
     };
     Utilization {
         tokens_per_sec,
