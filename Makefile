@@ -157,8 +157,8 @@ BOOK_ZH_BUILD = MDBOOK_PREPROCESSOR__KATEX__BLOCK_DELIMITER='{"left": "\\\\\\[",
 MSGLIST := target/msglist/release/mdbook-msglist
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: mdbook-i18n gettext po po-import book-zh-test book-zh-check test-notebooks-zh
-setup: mdbook-i18n gettext
+.PHONY: mdbook-i18n gettext po po-import book-zh-test book-zh-check test-notebooks-zh chromium
+setup: mdbook-i18n gettext chromium
 book: mdbook-i18n
 test: book-zh-test test-notebooks-zh
 
@@ -169,6 +169,16 @@ mdbook-i18n:
 gettext:
 	@command -v msgfmt >/dev/null && command -v msgmerge >/dev/null || \
 	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gettext; }
+
+# Headless Chromium for the playground's browser test (tests/serve.rs, which skips, saying why, without it), and
+# a small CJK font so that its screenshots show 文字接龙 (about a minute, once; Debian's packages).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null; }; then \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei; \
+	  else \
+	    echo "note: no chromium, and no apt-get with root or sudo to install it: tests/serve.rs skips its browser test (install Debian's chromium package to run it)"; \
+	  fi; }
 
 # After the English book changes: a new messages.pot, merged into zh-CN.po (changed paragraphs become fuzzy,
 # new ones untranslated), then the list of what to translate, page by page.

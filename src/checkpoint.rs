@@ -207,3 +207,43 @@ pub fn load_model(path: &Path, device: Device) -> Result<(Model, Tokenizer)> {
         .into_model(device)
         .with_context(|| format!("cannot restore the model from {}", path.display()))
 }
+
+/// What a checkpoint describes, read from the file's header alone (not its tensors): enough to list it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The architecture.
+    pub model_config: ModelConfig,
+    /// Optimizer steps taken when it was written (absent for a checkpoint written outside training).
+    pub step: Option<usize>,
+}
+
+/// Read a checkpoint's [`Summary`]: the 8-byte header length, then the JSON header and its metadata.
+pub fn read_summary(path: &Path) -> Result<Summary> {
+    use std::io::Read;
+    let fail = || format!("{} is not a valid jielong checkpoint", path.display());
+    let mut file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read checkpoint {}", path.display()))?;
+    let mut len = [0u8; 8];
+    file.read_exact(&mut len).with_context(fail)?;
+    let len = u64::from_le_bytes(len);
+    if len > 100_000_000 {
+        bail!("{}: its header claims {len} bytes", fail());
+    }
+    let mut header = vec![0u8; len as usize];
+    file.read_exact(&mut header).with_context(fail)?;
+    let header: serde_json::Value = serde_json::from_slice(&header).with_context(fail)?;
+    let meta = &header["__metadata__"];
+    if meta["format"] != FORMAT {
+        bail!(
+            "{}: format is {}, expected '{FORMAT}'",
+            fail(),
+            meta["format"]
+        );
+    }
+    let model_config = serde_json::from_str(meta["model_config"].as_str().unwrap_or_default())
+        .with_context(fail)?;
+    let step = (meta["train_state"].as_str())
+        .and_then(|s| serde_json::from_str::<TrainState>(s).ok())
+        .map(|s| s.step);
+    Ok(Summary { model_config, step })
+}

@@ -118,6 +118,17 @@ impl Preset {
     }
     // ANCHOR_END: presets
 
+    /// What the preset is for: the last column of the book's table of settings by task.
+    pub fn use_for(self) -> &'static str {
+        match self {
+            Preset::Balanced => "everyday use; the default",
+            Preset::Conversation => "open conversation: varied, still on topic",
+            Preset::Accurate => "facts, code, answers that must be right",
+            Preset::Creative => "stories, brainstorming",
+            Preset::Deterministic => "the same text every time, e.g. tests and demonstrations",
+        }
+    }
+
     /// The preset's name as the book writes it.
     pub fn name(self) -> &'static str {
         match self {
@@ -330,18 +341,34 @@ fn ends_with_stop(text: &str, stop: &[String]) -> bool {
         .any(|s| !s.is_empty() && text.ends_with(s.as_str()))
 }
 
-// ANCHOR: generate
 /// Continue `prompt` token by token, calling `on_token` with each new piece of text as it is chosen
 /// (streaming), and return the generated continuation (without the prompt).
-///
-/// A BPE token may end in the middle of a multi-byte character (a Chinese character is 3 bytes): such a
-/// piece decodes to `�`, so streaming holds it back until the character is complete.
 pub fn generate_with(
     model: &Model,
     tokenizer: &Tokenizer,
     prompt: &str,
     cfg: &SamplingConfig,
     mut on_token: impl FnMut(&str),
+) -> Result<String> {
+    generate_while(model, tokenizer, prompt, cfg, |piece| {
+        on_token(piece);
+        true
+    })
+}
+
+// ANCHOR: generate
+/// Continue `prompt` token by token, calling `on_token` with each new piece of text as it is chosen
+/// (streaming), and return the generated continuation (without the prompt). The loop also ends when
+/// `on_token` returns `false`: the reader has gone, or a time limit has passed (the playground's).
+///
+/// A BPE token may end in the middle of a multi-byte character (a Chinese character is 3 bytes): such a
+/// piece decodes to `�`, so streaming holds it back until the character is complete.
+pub fn generate_while(
+    model: &Model,
+    tokenizer: &Tokenizer,
+    prompt: &str,
+    cfg: &SamplingConfig,
+    mut on_token: impl FnMut(&str) -> bool,
 ) -> Result<String> {
     cfg.validate()?;
     let mut context = encode_prompt(tokenizer, prompt)?;
@@ -354,11 +381,12 @@ pub fn generate_with(
         let probs = sampling_distribution(&decoder.next_logits(&context), cfg);
         context.push(draw(&probs, &mut rng) as i64);
         text = tokenizer.decode(&context[prompt_len..]);
+        let mut go_on = true;
         if !text.ends_with(crate::tokenizer::UNK_CHAR) {
-            on_token(text.get(shown..).unwrap_or_default());
+            go_on = on_token(text.get(shown..).unwrap_or_default());
             shown = text.len();
         }
-        if ends_with_stop(&text, &cfg.stop) {
+        if !go_on || ends_with_stop(&text, &cfg.stop) {
             break;
         }
     }
@@ -392,6 +420,9 @@ pub fn greedy(model: &Model, tokenizer: &Tokenizer, prompt: &str, tokens: usize)
 /// One candidate for the next token at one step of a [`Trace`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
+    /// The token's id in the vocabulary (absent in traces written before it was recorded: 0).
+    #[serde(default)]
+    pub id: i64,
     /// The token's text (a BPE token that holds part of a character is shown as its bytes).
     pub token: String,
     /// Its probability under the model, at temperature 1.
@@ -453,16 +484,11 @@ pub fn trace(
         let probs = sampling_distribution(&logits, cfg);
         let chosen = draw(&probs, &mut rng);
         let order = descending_order(&model_probs);
+        let (candidates, kept) = top_candidates(tokenizer, &model_probs, &probs, top);
         steps.push(TraceStep {
             context: tokenizer.decode(&context),
-            candidates: (order.iter().take(top))
-                .map(|&i| Candidate {
-                    token: tokenizer.token_piece(i as i64),
-                    probability: model_probs[i],
-                    sampled: probs[i],
-                })
-                .collect(),
-            kept: probs.iter().filter(|&&q| q > 0.0).count(),
+            candidates,
+            kept,
             chosen: tokenizer.token_piece(chosen as i64),
             chosen_rank: 1 + order.iter().position(|&i| i == chosen).unwrap_or(0),
         });
@@ -480,6 +506,36 @@ pub fn trace(
     })
 }
 // ANCHOR_END: trace
+
+/// Token `id` as a candidate: its text, its probability under the model (`model_probs`) and under the
+/// sampling rule (`probs`).
+pub fn candidate(
+    tokenizer: &Tokenizer,
+    model_probs: &[f64],
+    probs: &[f64],
+    id: usize,
+) -> Candidate {
+    Candidate {
+        id: id as i64,
+        token: tokenizer.token_piece(id as i64),
+        probability: model_probs[id],
+        sampled: probs[id],
+    }
+}
+
+/// The `top` most likely tokens under the model as candidates, most likely first, and how many tokens of the
+/// whole vocabulary the rule keeps (those it may draw).
+pub fn top_candidates(
+    tokenizer: &Tokenizer,
+    model_probs: &[f64],
+    probs: &[f64],
+    top: usize,
+) -> (Vec<Candidate>, usize) {
+    let candidates = (descending_order(model_probs).into_iter().take(top))
+        .map(|id| candidate(tokenizer, model_probs, probs, id))
+        .collect();
+    (candidates, probs.iter().filter(|&&q| q > 0.0).count())
+}
 
 impl Trace {
     /// The trace as a Markdown table: one row per step with the end of the context, the candidates'

@@ -14,10 +14,12 @@
 //! | [`optim`] | the optimizers: AdamW and SGD with momentum (part of [`train`]) |
 //! | [`generate`] | the autoregressive loop and its sampling rules |
 //! | [`eval`] | what a model learned: perplexity, cloze accuracy on the world's facts |
+//! | [`play`] | the word-chain game one move at a time: the playground's bars and draws |
 //! | [`plot`] | loss curves and probability charts (SVG, inline in notebooks) |
 //! | [`sft`] | supervised fine-tuning: the chat template, the masked loss, answers, chat |
 //! | [`rl`] | learning from feedback: Bradley–Terry, KL, GAE, PPO, GRPO and DPO losses (chapter 5) |
 //! | [`run`] | a run directory: config, metrics, plots, report |
+//! | [`serve`] | `jielong serve`: the classroom playground, a local web page over the library |
 //! | [`markdown`] | the reports' Markdown tables |
 //! | [`checkpoint`] | safetensors checkpoints written atomically |
 //! | [`chapters`] | each chapter's experiment: a serde config in, a serde result out |
@@ -37,11 +39,13 @@ pub mod markdown;
 pub mod memory;
 pub mod model;
 pub mod out_of_memory;
+pub mod play;
 pub mod plot;
 pub mod progress;
 pub mod reward;
 pub mod rl;
 pub mod run;
+pub mod serve;
 pub mod sft;
 pub mod sweep;
 pub mod tokenizer;

@@ -5,6 +5,7 @@
 //! jielong train --config FILE                                     train one model on one corpus
 //! jielong sample --checkpoint FILE --prompt TEXT [--preset ...] [--trace]   continue a prompt
 //! jielong chat --checkpoint FILE [--system TEXT]                  talk to a fine-tuned model (chapter 4)
+//! jielong serve [--port 8080] [--host 127.0.0.1] [--runs runs]   the classroom playground, a local web page
 //! jielong doctor [--json]                                         what this machine gives the course
 //! jielong exercises [check N.K [--hint] [--watch] | report]       the chapters' exercises and their checks
 //! ```
@@ -118,6 +119,22 @@ enum Command {
         /// The longest reply, in tokens.
         #[arg(long, default_value_t = 60)]
         tokens: usize,
+        /// Device: auto, cpu, cuda or cuda:N.
+        #[arg(long, default_value = "auto")]
+        device: DeviceChoice,
+    },
+    /// The classroom playground: a local web page where the word-chain game is visible (the next-token
+    /// distribution, models side by side, attention maps, live loss curves).
+    Serve {
+        /// Port to listen on.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on; the default keeps the page to this machine (another address: a warning).
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// The runs directory whose checkpoints and metrics the page shows.
+        #[arg(long, default_value = "runs")]
+        runs: PathBuf,
         /// Device: auto, cpu, cuda or cuda:N.
         #[arg(long, default_value = "auto")]
         device: DeviceChoice,
@@ -248,6 +265,18 @@ fn run(cli: Cli) -> Result<()> {
             };
             chat(&checkpoint, system.as_deref(), sampling, device)
         }
+        Command::Serve {
+            port,
+            host,
+            runs,
+            device,
+        } => jielong::serve::run(&jielong::serve::ServeOptions {
+            host,
+            port,
+            runs,
+            device,
+            limits: jielong::serve::Limits::default(),
+        }),
         Command::Doctor { json } => {
             let report = jielong::doctor::examine();
             if json {

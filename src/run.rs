@@ -234,3 +234,23 @@ where
     Ok((result, Cache::Computed))
 }
 // ANCHOR_END: cached
+
+/// The records of a JSON-lines log that may still be growing (a training run writing it), after its first
+/// `skip` lines, and how many complete lines it holds: a last line without its newline is still being written
+/// and is left for the next read.
+pub fn read_jsonl_after<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    skip: usize,
+) -> Result<(Vec<T>, usize)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+    let lines: Vec<&str> = complete.lines().collect();
+    let records = (lines.iter().enumerate().skip(skip))
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).with_context(|| format!("{} line {}", path.display(), i + 1))
+        })
+        .collect::<Result<_>>()?;
+    Ok((records, lines.len()))
+}

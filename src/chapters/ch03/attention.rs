@@ -33,10 +33,16 @@ pub fn last_layer_attention(
     let Some(last) = maps.last() else {
         bail!("the model has no attention layers");
     };
-    let (layer, heads) = (maps.len(), last.size()[1]);
-    let panels = (0..heads)
+    let panels = head_panels(last, maps.len())?;
+    let tokens: Vec<String> = ids.iter().map(|&id| tokenizer.token_piece(id)).collect();
+    Ok(AttentionMaps { tokens, panels })
+}
+
+/// One layer's weights `[1, n_head, T, T]` as one `[query][key]` panel per head, titled `layer L, head H`.
+fn head_panels(map: &Tensor, layer: usize) -> Result<Vec<(String, Vec<Vec<f64>>)>> {
+    (0..map.size()[1])
         .map(|h| {
-            let w = last
+            let w = map
                 .get(0)
                 .get(h)
                 .to_kind(Kind::Double)
@@ -44,9 +50,7 @@ pub fn last_layer_attention(
             let rows: Vec<Vec<f64>> = Vec::<Vec<f64>>::try_from(&w)?;
             Ok((format!("layer {layer}, head {}", h + 1), rows))
         })
-        .collect::<Result<Vec<_>>>()?;
-    let tokens: Vec<String> = ids.iter().map(|&id| tokenizer.token_piece(id)).collect();
-    Ok(AttentionMaps { tokens, panels })
+        .collect()
 }
 
 /// The figure of [`last_layer_attention`]: one heat map per head ([`attention_heatmaps`]).
@@ -54,3 +58,29 @@ pub fn attention_figure(model: &Model, tokenizer: &Tokenizer, sentence: &str) ->
     attention_heatmaps(&last_layer_attention(model, tokenizer, sentence)?)
 }
 // ANCHOR_END: attention_figure
+
+/// Every layer's attention weights on the token ids `ids` (at most the model's block size), first layer
+/// first: what the playground's heat maps show.
+pub fn attention_by_layer(
+    model: &Model,
+    tokenizer: &Tokenizer,
+    ids: &[i64],
+) -> Result<Vec<AttentionMaps>> {
+    let idx = Tensor::from_slice(ids)
+        .unsqueeze(0)
+        .to_device(model.device());
+    let maps = model.attention_maps(&idx);
+    if maps.is_empty() {
+        bail!("the model has no attention layers (a bigram model reads one token)");
+    }
+    let tokens: Vec<String> = ids.iter().map(|&id| tokenizer.token_piece(id)).collect();
+    maps.iter()
+        .enumerate()
+        .map(|(l, map)| {
+            Ok(AttentionMaps {
+                tokens: tokens.clone(),
+                panels: head_panels(map, l + 1)?,
+            })
+        })
+        .collect()
+}
