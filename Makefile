@@ -175,7 +175,7 @@ gettext:
 chromium:
 	@command -v chromium >/dev/null || { \
 	  if command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null; }; then \
-	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei; \
+	    $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; \
 	  else \
 	    echo "note: no chromium, and no apt-get with root or sudo to install it: tests/serve.rs skips its browser test (install Debian's chromium package to run it)"; \
 	  fi; }
