@@ -350,10 +350,7 @@ fn train(config: PathBuf, device: Option<DeviceChoice>, resume: Option<PathBuf>)
     let model_cfg = job.model.clone().with_vocab_size(tokenizer.vocab_size());
     model_cfg.validate()?;
     job.train.validate_for(&model_cfg)?;
-    let available = match device {
-        tch::Device::Cpu => jielong::memory::available_bytes(),
-        _ => None, // CUDA: libtorch's own out-of-memory error becomes the error line
-    };
+    let available = jielong::memory::available_on(device);
     jielong::memory::check_fits(&model_cfg, &job.train, available)?;
     let mut model = Model::new(&model_cfg, device)?;
     let split = Split::new(

@@ -57,6 +57,21 @@ pub fn available_bytes() -> Option<f64> {
     Some(kib * 1024.0)
 }
 
+/// Memory a run on `device` can use, in bytes: on the CPU, [`available_bytes`]; on a CUDA GPU, its total
+/// memory as the NVIDIA driver reports it (what other programs hold on it is not counted, so this refuses
+/// only what cannot fit at all; a run that still runs out ends in one `error: out of memory` line, see
+/// [`crate::out_of_memory`]); `None` where unknown.
+pub fn available_on(device: tch::Device) -> Option<f64> {
+    match device {
+        tch::Device::Cpu => available_bytes(),
+        tch::Device::Cuda(i) => {
+            let gpus = crate::device::cuda::driver_gpus().ok()?;
+            gpus.iter().find(|g| g.index == i).map(|g| g.memory as f64)
+        }
+        _ => None,
+    }
+}
+
 /// Refuse a run whose [`training_bytes`] exceed `available` bytes.
 pub fn check_fits(model: &ModelConfig, train: &TrainConfig, available: Option<f64>) -> Result<()> {
     let need = training_bytes(model, train);
@@ -64,7 +79,7 @@ pub fn check_fits(model: &ModelConfig, train: &TrainConfig, available: Option<f6
         && need > have
     {
         bail!(
-            "this run needs about {} of memory (weights, gradients, AdamW state, activations) but the machine has {} available; make the model, block_size or batch_size smaller",
+            "this run needs about {} of memory (weights, gradients, AdamW state, activations) but the device has {} available; make the model, block_size or batch_size smaller",
             human(need),
             human(have)
         );
