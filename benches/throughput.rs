@@ -130,13 +130,10 @@ fn main() -> Result<()> {
         return Ok(());
     }
     if args.profile {
-        return profile(
-            &models(tokenizer.vocab_size()),
-            &split,
-            &cfg,
-            dev,
-            args.steps,
-        );
+        let models = models(tokenizer.vocab_size());
+        profile(&models, &split, &cfg, dev, args.steps)?;
+        let prompt = tokenizer.encode("The ");
+        return profile_generation(&models, &prompt, dev, args.new_tokens);
     }
     if !args.json {
         println!("| model | parameters | measurement | tokens/s | ms |\n|---|---:|---|---:|---:|");
@@ -306,6 +303,40 @@ fn profile(
     Ok(())
 }
 // ANCHOR_END: profile
+
+/// Where a generated token's time goes, with the KV cache: the model's forward pass over the new token with
+/// its logits copied to the host (one wait for the device), then sampling on the host.
+fn profile_generation(
+    models: &[(String, GptConfig)],
+    prompt: &[i64],
+    dev: Device,
+    tokens: usize,
+) -> Result<()> {
+    println!("\nms per generated token (KV cache), {tokens} tokens after the prompt\n");
+    println!("| model | forward + logits to host | sampling | total |\n|---|---:|---:|---:|");
+    for (name, gpt) in models {
+        device::seed(0);
+        let model = Model::new(&ModelConfig::Gpt(gpt.clone()), dev)?;
+        let cfg = SamplingConfig::default();
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0);
+        let mut decoder = generate::Decoder::new(&model, true);
+        let mut context = prompt.to_vec();
+        let (mut forward, mut sampling) = (0.0, 0.0);
+        for _ in 0..tokens {
+            let clock = Instant::now();
+            let logits = decoder.next_logits(&context);
+            let lap = Instant::now();
+            let probs = generate::sampling_distribution(&logits, &cfg);
+            context.push(generate::draw(&probs, &mut rng) as i64);
+            forward += (lap - clock).as_secs_f64();
+            sampling += lap.elapsed().as_secs_f64();
+        }
+        let ms = |s: f64| 1000.0 * s / tokens as f64;
+        let (f, s) = (ms(forward), ms(sampling));
+        println!("| {name} | {f:.3} | {s:.3} | {:.3} |", f + s);
+    }
+    Ok(())
+}
 
 /// Seconds spent in each phase of one step, the device synchronised at each lap.
 struct PhaseClock {
