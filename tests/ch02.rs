@@ -9,7 +9,7 @@ use common::{TempDir, file_names, tiny_data, tiny_gpt, tiny_train, tiny_world, t
 use jielong::chapters::ch01::Ch01Config;
 use jielong::chapters::ch02::{self, Ch02Config, Ch02Result, Texts};
 use jielong::chapters::load_config;
-use jielong::data::world::{MAX_DIVERSITY, WorldConfig};
+use jielong::data::world::{Language, MAX_DIVERSITY, WorldConfig};
 use jielong::data::{CorpusSource, Split};
 use jielong::model::{GptConfig, ModelConfig};
 use jielong::progress::ProgressMode;
@@ -40,6 +40,7 @@ fn tiny_chapter_two(runs_dir: &Path) -> Ch02Config {
         threads: 1,
         seed: 1337,
         progress: ProgressMode::Quiet,
+        language: Language::En,
         corpus: CorpusSource::World(tiny_world()),
         val_fraction: 0.1,
         small_model: tiny_model(32),

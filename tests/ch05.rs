@@ -18,7 +18,7 @@ use jielong::data::feedback::{
 use jielong::data::instruct::{
     self, DECLINE, DONT_KNOW, Example, FORBIDDEN_KINDS, InstructConfig, Task,
 };
-use jielong::data::world::{Relation, World};
+use jielong::data::world::{Language, Relation, World};
 use jielong::device::DeviceChoice;
 use jielong::generate::{self, SamplingConfig};
 use jielong::model::{Model, ModelConfig};
@@ -1506,6 +1506,7 @@ fn tiny_chapter(runs_dir: &Path) -> Ch05Config {
         threads: 1,
         seed: 3,
         progress: ProgressMode::Quiet,
+        language: Language::En,
         sft,
         demonstrations: PromptCounts {
             facts: 0,

@@ -166,6 +166,19 @@ impl Language {
     }
 }
 
+impl std::str::FromStr for Language {
+    type Err = anyhow::Error;
+
+    /// `"en"` or `"zh"`, as `--lang` takes it; anything else is an error that lists both.
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "en" => Ok(Language::En),
+            "zh" => Ok(Language::Zh),
+            _ => bail!("unknown language '{s}': expected en or zh"),
+        }
+    }
+}
+
 /// What a language needs to tell the world: its words for the fixed lists, its sentence patterns and its
 /// punctuation. Every list has one length in every language, so one draw picks the same entry in each.
 pub struct Wording {

@@ -96,7 +96,10 @@ pub fn before_after(
             "held-out person",
             instruct::fact_question(&data.world, held + 1, Relation::PetName, 1).prompt,
         ),
-        ("addition", "What is 25 plus 17?".to_string()),
+        (
+            "addition",
+            instruct::addition_in(cfg.language, 25, 17).prompt,
+        ),
     ];
     questions
         .iter()
@@ -117,7 +120,7 @@ pub fn unknown_people(
         .iter()
         .zip(Relation::ALL.iter().cycle())
         .map(|(name, &relation)| {
-            let q = instruct::unknown_person(name, relation).prompt;
+            let q = instruct::unknown_person_in(world.language(), name, relation).prompt;
             ask_both(cfg, "nobody", &q, base, tuned, tokenizer)
         })
         .collect()

@@ -32,6 +32,7 @@ pub use report::*;
 use super::ch03::{self};
 use super::prepare;
 use crate::checkpoint;
+use crate::data::instruct;
 use crate::device::{self};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -76,6 +77,7 @@ pub struct Ch04Result {
 /// Run chapter 4's experiment and write `runs/<run_name>/`.
 pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
     let clock = Instant::now();
+    let cfg = &cfg.localized()?;
     cfg.validate()?;
     let setting = (cfg.device, cfg.threads, cfg.seed);
     let (device, run) = super::open_run(cfg, &cfg.runs_dir, &cfg.run_name, setting)?;
@@ -128,7 +130,10 @@ pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
     let unknown = unknown_people(cfg, &data.world, &base, &model, &tokenizer)?;
     let invented = unknown
         .iter()
-        .filter(|u| !u.finetuned.contains("don't know"))
+        .filter(|u| {
+            !u.finetuned
+                .contains(instruct::asking(cfg.language).dont_know)
+        })
         .count() as f64
         / unknown.len().max(1) as f64;
     let runs = vec![main, unmasked, random, lora];
@@ -152,6 +157,7 @@ pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
 /// The fine-tuned checkpoint of `cfg`, made first (pretraining too, if needed) when it is missing: what
 /// chapter 5 calls before it starts.
 pub fn ensure_finetuned(cfg: &Ch04Config) -> Result<PathBuf> {
+    let cfg = &cfg.localized()?;
     let path = finetuned_checkpoint_path(cfg);
     if !path.exists() {
         cfg.validate()?;

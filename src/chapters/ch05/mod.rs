@@ -106,6 +106,7 @@ pub fn policy_checkpoint_path(cfg: &Ch05Config, name: &str) -> PathBuf {
 /// Run chapter 5's experiment and write `runs/<run_name>/`.
 pub fn run(cfg: &Ch05Config) -> Result<Ch05Result> {
     let clock = Instant::now();
+    let cfg = &cfg.localized()?;
     cfg.validate()?;
     let setting = (cfg.device, cfg.threads, cfg.seed);
     let (device, run) = super::open_run(cfg, &cfg.runs_dir, &cfg.run_name, setting)?;

@@ -1,0 +1,335 @@
+//! The course in Chinese: chapter configs that take a language and send a Chinese run to `runs/zh/`, byte-level
+//! BPE learned from Chinese text, a tiny Chinese pretrain + fine-tune that learns to answer, and a tiny
+//! chapter 1 run in Chinese. (The Chinese world itself, its labeller and its bigram-vs-GPT test are in
+//! tests/world.rs and tests/data.rs.)
+
+mod common;
+
+use common::{TempDir, pretrained_chat_gpt, quiet, torch_lock};
+use jielong::Tokenizer;
+use jielong::chapters::ch01::{self, Ch01Config};
+use jielong::chapters::ch04::Ch04Config;
+use jielong::chapters::{Ch01, Ch03, Chapter, runs_dir_in};
+use jielong::data::instruct::{self, InstructConfig};
+use jielong::data::world::{Language, World, WorldConfig, world_corpus};
+use jielong::data::{CorpusSource, tang_poems};
+use jielong::device::DeviceChoice;
+use jielong::generate::repeated_ngram_fraction;
+use jielong::model::GptConfig;
+use jielong::progress::ProgressMode;
+use jielong::sft::{self, SftData};
+use jielong::train::{self, Schedule, TrainConfig};
+use std::path::Path;
+
+/// The 12-person world of chapters 3 to 5's tests, told in Chinese.
+fn small_chinese_world() -> World {
+    World::generate(&WorldConfig {
+        language: Language::Zh,
+        ..common::small_world_config()
+    })
+    .unwrap()
+}
+
+// ---------------------------------------------------------------- the language of a chapter's config
+
+#[test]
+fn a_chinese_run_goes_under_zh_and_asking_twice_does_not_nest() {
+    let runs = Path::new("runs");
+    assert_eq!(runs_dir_in(runs, Language::En), runs);
+    assert_eq!(runs_dir_in(runs, Language::Zh), Path::new("runs/zh"));
+    assert_eq!(
+        runs_dir_in(&runs_dir_in(runs, Language::Zh), Language::Zh),
+        Path::new("runs/zh")
+    );
+}
+
+#[test]
+fn setting_the_language_changes_the_world_the_prompts_and_the_run_directory() {
+    let mut cfg = <Ch01 as Chapter>::Config::default();
+    Ch01::set_language(&mut cfg, Language::Zh);
+    assert_eq!(cfg.language, Language::Zh);
+    // the same person of the default world, in Chinese (Bide Kurur is 田鑫丽, whose pet is a cat)
+    assert_eq!(cfg.prompt, "田鑫丽的宠物是");
+    let local = cfg.localized().unwrap();
+    assert_eq!(local.runs_dir, Path::new("runs/zh"));
+    let CorpusSource::World(world) = &local.corpus else {
+        panic!("the default corpus is the world")
+    };
+    assert_eq!(world.language, Language::Zh);
+    let world = World::generate(world).unwrap();
+    assert_eq!(world.people[111].name, "田鑫丽");
+    assert_eq!(world.people[111].pet_kind, "猫");
+    // English configs read and write as before: no "language" key
+    let english = serde_json::to_string(&Ch01Config::default()).unwrap();
+    assert!(!english.contains("language"), "{english}");
+    let json = serde_json::to_string(&cfg).unwrap();
+    let back: Ch01Config = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, cfg);
+
+    // chapter 4 carries the language into the pretraining it starts from, and both go under runs/zh
+    let mut ch04 = Ch04Config::default();
+    ch04.set_language(Language::Zh);
+    let local = ch04.localized().unwrap();
+    assert_eq!(local.pretrain.language, Language::Zh);
+    assert_eq!(local.pretrain.world.language, Language::Zh);
+    assert_eq!(local.pretrain.runs_dir, Path::new("runs/zh"));
+    assert_eq!(local.pretrain.sample_prompt, "{name}出生在");
+    // chapter 3's Chinese questions are Chinese
+    let mut ch03 = <Ch03 as Chapter>::Config::default();
+    Ch03::set_language(&mut ch03, Language::Zh);
+    assert!(
+        ch03.questions.iter().all(|q| !q.is_ascii()),
+        "{:?}",
+        ch03.questions
+    );
+}
+
+#[test]
+fn a_language_set_in_two_places_that_disagree_is_an_error() {
+    // a world inside the config that names Chinese while the chapter is English
+    let mut cfg = Ch01Config {
+        corpus: CorpusSource::World(WorldConfig {
+            language: Language::Zh,
+            ..WorldConfig::default()
+        }),
+        ..Ch01Config::default()
+    };
+    let err = cfg.localized().unwrap_err().to_string();
+    assert!(
+        err.contains("corpus.language is \"zh\" but the chapter's language is \"en\""),
+        "{err}"
+    );
+    // the same world is fine when the chapter says Chinese too
+    cfg.language = Language::Zh;
+    cfg.localized().unwrap();
+    // a nested chapter config that names another language
+    let mut ch04 = Ch04Config::default();
+    ch04.pretrain.language = Language::Zh;
+    let err = ch04.localized().unwrap_err().to_string();
+    assert!(err.contains("pretrain.language is \"zh\""), "{err}");
+    // nothing was run: the error comes before any file is written
+    let dir = TempDir::new("zh-conflict");
+    let mut bad = Ch01Config {
+        runs_dir: dir.path.clone(),
+        ..Ch01Config::default()
+    };
+    bad.corpus = CorpusSource::World(WorldConfig {
+        language: Language::Zh,
+        ..WorldConfig::default()
+    });
+    assert!(ch01::run(&bad).is_err());
+    assert!(common::file_names(&dir.path).is_empty());
+}
+
+#[test]
+fn an_unknown_language_is_one_error_line_and_exit_status_2() {
+    let out = common::jielong(&["chapter", "1", "--lang", "fr"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("error: ") && first.contains("unknown language 'fr': expected en or zh"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        "zh".parse::<Language>().unwrap(),
+        Language::Zh,
+        "the flag's parser"
+    );
+}
+
+// ---------------------------------------------------------------- tokenizers on Chinese
+
+#[test]
+fn byte_level_bpe_learned_from_chinese_round_trips_and_cuts_chinese_short() {
+    let world = WorldConfig {
+        language: Language::Zh,
+        ..common::tiny_world()
+    };
+    let text = world_corpus(&world).unwrap();
+    let bpe = Tokenizer::bpe(&text, 512).unwrap();
+    let english_text = world_corpus(&common::tiny_world()).unwrap();
+    let english_bpe = Tokenizer::bpe(&english_text, 512).unwrap();
+    // decode(encode(x)) == x on the text it learned from, on Chinese it never saw, and on English
+    let unseen = "床前明月光，疑是地上霜。举头望明月，低头思故乡。";
+    let english = "Where was Ada Toko born? She was born in Lumen.";
+    for sample in [text.as_str(), unseen, english, "混合 mixed 文字 ✓ ☃"] {
+        assert_eq!(bpe.decode(&bpe.encode(sample)), sample);
+    }
+    if let Ok(poems) = tang_poems() {
+        assert_eq!(bpe.decode(&bpe.encode(&poems)), poems);
+    }
+    // tokens per character: a Chinese character is 3 bytes, an English letter 1; merges join bytes
+    let per_char = |tokenizer: &Tokenizer, text: &str| {
+        tokenizer.encode(text).len() as f64 / text.chars().count() as f64
+    };
+    // measured on held-out text: the same world retold in each language
+    let retold = |language| {
+        world_corpus(&WorldConfig {
+            render_seed: Some(7),
+            ..WorldConfig {
+                language,
+                ..common::tiny_world()
+            }
+        })
+        .unwrap()
+    };
+    let (zh_val, en_val) = (retold(Language::Zh), retold(Language::En));
+    let (zh_on_zh, zh_on_en) = (per_char(&bpe, &zh_val), per_char(&bpe, &en_val));
+    let (en_on_zh, en_on_en) = (
+        per_char(&english_bpe, &zh_val),
+        per_char(&english_bpe, &en_val),
+    );
+    println!(
+        "tokens per character, BPE 512 learned from Chinese: Chinese {zh_on_zh:.3}, English {zh_on_en:.3}; \
+         learned from English: Chinese {en_on_zh:.3}, English {en_on_en:.3}"
+    );
+    // Measured on the retold text: learned from Chinese, 1.100 tokens per Chinese character and 0.998 per
+    // English letter; learned from English, 2.885 per Chinese character and 0.408 per English letter. A
+    // vocabulary is cheap for the language it learned from and costs about a token per byte for the other:
+    // the book's point (~3 tokens per Chinese character), reversed.
+    assert!(zh_on_zh < 1.5 && en_on_zh > 2.5, "{zh_on_zh} {en_on_zh}");
+    assert!(en_on_en < 0.75 && zh_on_en > 0.9, "{en_on_en} {zh_on_en}");
+}
+
+#[test]
+fn repetition_counts_chinese_characters_as_words() {
+    // Chinese has no spaces: each character is one unit, so a repeated phrase shows
+    assert_eq!(
+        repeated_ngram_fraction("猫在睡觉。猫在睡觉。", 2),
+        4.0 / 9.0
+    );
+    assert_eq!(repeated_ngram_fraction("一二三四五", 2), 0.0);
+    // mixed text: English words and Chinese characters side by side
+    assert_eq!(
+        jielong::generate::words("the cat 睡了, ok"),
+        ["the", "cat", "睡", "了", ",", "ok"]
+    );
+}
+
+// ---------------------------------------------------------------- a Chinese model learns to answer
+
+#[test]
+fn a_tiny_chinese_pretrain_and_sft_answer_the_training_questions() {
+    let _torch = torch_lock();
+    let world = small_chinese_world();
+    let (tokenizer, mut model) = pretrained_chat_gpt(&world);
+    let people: Vec<usize> = (0..4).collect();
+    let instructions = InstructConfig {
+        phrasings: 2,
+        summaries: false,
+        arithmetic: 0,
+        seed: 0,
+    };
+    let train_set = instruct::instructions(&world, &people, &instructions);
+    assert!(train_set.iter().all(|e| e.prompt.ends_with('？')));
+    let held_out = instruct::fact_questions(&world, &[10, 11]);
+    let data = SftData::new(&tokenizer, &train_set, &held_out, true, 64).unwrap();
+    let questions = instruct::fact_questions(&world, &people);
+    let before = sft::score_answers(&model, &tokenizer, &questions, 32).unwrap();
+    let cfg = TrainConfig {
+        steps: 200,
+        batch_size: 16,
+        block_size: 64,
+        lr: 3e-3,
+        schedule: Schedule::Constant,
+        warmup_steps: 10,
+        eval_every: 200,
+        eval_batches: 2,
+        seed: 3,
+        ..TrainConfig::default()
+    };
+    train::train(&mut model, &tokenizer, &data, &cfg, &quiet()).unwrap();
+    let after = sft::score_answers(&model, &tokenizer, &questions, 32).unwrap();
+    let (reply, _) = sft::answer(&model, &tokenizer, &questions[0].prompt, 32).unwrap();
+    println!(
+        "Chinese SFT: exact match {:.3} → {:.3}, e.g. {} → {reply}",
+        before.exact_match, after.exact_match, questions[0].prompt
+    );
+    // Measured: exact match 0.0 before, 1.0 after (32 of 32 questions, e.g. 陈波出生在哪里？ → 陈波出生在凤桥。);
+    // the English twin of this test reaches 0.969.
+    assert!(before.exact_match <= 0.1, "{before:?}");
+    assert!(after.exact_match >= 0.75, "{after:?}");
+    assert!(after.stopped >= 0.9, "{after:?}");
+}
+
+// ---------------------------------------------------------------- chapter 1 in Chinese
+
+#[test]
+fn chapter_1_in_chinese_trains_on_chinese_text_and_writes_under_zh() {
+    let _torch = torch_lock();
+    let dir = TempDir::new("ch01-zh");
+    let mut cfg = Ch01Config {
+        runs_dir: dir.path.clone(),
+        device: DeviceChoice::Cpu,
+        threads: 1,
+        corpus: CorpusSource::World(common::tiny_world()),
+        gpt: GptConfig {
+            block_size: 32,
+            n_layer: 1,
+            n_head: 4,
+            n_embd: 64,
+            ..GptConfig::default()
+        },
+        sample_tokens: 12,
+        repetition_seeds: 1,
+        trace_tokens: 4,
+        progress: ProgressMode::Quiet,
+        ..Ch01Config::default()
+    };
+    cfg.set_language(Language::Zh);
+    let tiny = World::generate(&WorldConfig {
+        language: Language::Zh,
+        ..common::tiny_world()
+    })
+    .unwrap();
+    cfg.prompt = format!("{}的宠物是", tiny.people[0].name);
+    cfg.repetition_prompts = vec!["那".into(), tiny.people[1].name.clone()];
+    for (train, steps, lr) in [
+        (&mut cfg.bigram_train, 150, 0.1),
+        (&mut cfg.gpt_train, 800, 3e-3),
+    ] {
+        *train = TrainConfig {
+            steps,
+            lr,
+            batch_size: 16,
+            block_size: 32,
+            warmup_steps: 10,
+            eval_every: steps,
+            eval_batches: 4,
+            ..train.clone()
+        };
+    }
+    let result = ch01::run(&cfg).unwrap();
+    assert_eq!(result.run_dir, dir.path.join("zh").join("ch01"));
+    let written: Ch01Config =
+        jielong::chapters::load_config(&result.run_dir.join("config.json")).unwrap();
+    assert_eq!(written.language, Language::Zh);
+    // the Chinese world's characters: several hundred, not the English world's ~60
+    let english = Tokenizer::char_level(&world_corpus(&common::tiny_world()).unwrap());
+    println!(
+        "ch01 tiny, Chinese: V {} (English {}), uniform {:.3}, bigram {:.3}, GPT {:.3}",
+        result.vocab_size,
+        english.vocab_size(),
+        result.uniform_loss,
+        result.bigram.val_loss,
+        result.gpt.val_loss
+    );
+    assert!(result.vocab_size > 4 * english.vocab_size());
+    let chinese = |text: &str| text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    assert!(
+        result.samples.iter().all(|s| chinese(&s.text)),
+        "{:?}",
+        result.samples
+    );
+    // Measured (validation, nats per character): uniform ln 368 = 5.908, bigram 2.339, GPT 1.978; bounds:
+    // the bigram 1.0 below uniform, the GPT 0.2 below the bigram.
+    assert!(result.bigram.val_loss < result.uniform_loss - 1.0);
+    assert!(
+        result.gpt.val_loss < result.bigram.val_loss - 0.2,
+        "GPT {:.3} vs bigram {:.3}",
+        result.gpt.val_loss,
+        result.bigram.val_loss
+    );
+}
