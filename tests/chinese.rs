@@ -10,6 +10,7 @@ use jielong::Tokenizer;
 use jielong::chapters::ch01::{self, Ch01Config};
 use jielong::chapters::ch04::Ch04Config;
 use jielong::chapters::{Ch01, Ch03, Chapter, runs_dir_in};
+use jielong::checkpoint;
 use jielong::data::instruct::{self, InstructConfig};
 use jielong::data::world::{Language, World, WorldConfig, world_corpus};
 use jielong::data::{CorpusSource, tang_poems};
@@ -19,7 +20,9 @@ use jielong::model::GptConfig;
 use jielong::progress::ProgressMode;
 use jielong::sft::{self, SftData};
 use jielong::train::{self, Schedule, TrainConfig};
+use std::io::Write as _;
 use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 /// The 12-person world of chapters 3 to 5's tests, told in Chinese.
 fn small_chinese_world() -> World {
@@ -252,6 +255,38 @@ fn a_tiny_chinese_pretrain_and_sft_answer_the_training_questions() {
     assert!(before.exact_match <= 0.1, "{before:?}");
     assert!(after.exact_match >= 0.75, "{after:?}");
     assert!(after.stopped >= 0.9, "{after:?}");
+
+    // `jielong chat` on the checkpoint answers in Chinese, streamed whole: a character cut across two byte
+    // tokens is printed once both have come, never as a broken byte
+    let dir = TempDir::new("zh-chat");
+    let path = dir.join("sft.safetensors");
+    checkpoint::save(&path, &model, &tokenizer, None).unwrap();
+    let input = format!("/temp 0\n{}\n/quit\n", questions[0].prompt);
+    let out = chat_with_input(&path, &input);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(stdout, format!("(temperature 0)\nassistant> {reply}\n"));
+    assert!(
+        reply.contains(&questions[0].key) && !reply.contains('\u{fffd}'),
+        "{reply}"
+    );
+}
+
+/// Run `jielong chat` on `checkpoint` on the CPU with `input` on its standard input.
+fn chat_with_input(checkpoint: &Path, input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jielong"))
+        .args(["chat", "--checkpoint", checkpoint.to_str().unwrap()])
+        .args(["--tokens", "32", "--device", "cpu"])
+        .env("OMP_NUM_THREADS", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the jielong binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
 }
 
 // ---------------------------------------------------------------- chapter 1 in Chinese
