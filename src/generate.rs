@@ -584,6 +584,6 @@ pub fn words(text: &str) -> Vec<&str> {
 }
 
 /// Whether `c` is a CJK ideograph or CJK / full-width punctuation.
-fn is_cjk(c: char) -> bool {
+pub fn is_cjk(c: char) -> bool {
     matches!(c, '\u{3000}'..='\u{303f}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
 }

@@ -368,3 +368,28 @@ fn chapter_1_in_chinese_trains_on_chinese_text_and_writes_under_zh() {
         result.bigram.val_loss
     );
 }
+
+// ---------------------------------------------------------------- charts with Chinese labels
+
+#[test]
+fn a_chart_with_chinese_text_names_chinese_fonts_and_an_english_one_is_unchanged() {
+    use jielong::plot::{CJK_FONTS, Series, line_chart};
+    let points = vec![(0.0, 2.0), (1.0, 1.0)];
+    let chinese = line_chart(
+        "损失",
+        "步数",
+        "损失（奈特）",
+        &[Series::new("验证", points.clone())],
+    )
+    .unwrap();
+    let svg = chinese.svg();
+    assert!(svg.contains("损失") && svg.contains(&format!("font-family=\"{CJK_FONTS}\"")));
+    assert!(!svg.contains("font-family=\"sans-serif\""));
+    assert!(
+        CJK_FONTS.ends_with("sans-serif"),
+        "the reader's own font last"
+    );
+    let english = line_chart("Loss", "step", "loss", &[Series::new("val", points)]).unwrap();
+    assert!(english.svg().contains("font-family=\"sans-serif\""));
+    assert!(!english.svg().contains("Noto"));
+}
