@@ -392,28 +392,12 @@ fn fine_tuning_raises_exact_match_on_the_training_questions() {
     let world = small_world();
     let (tokenizer, mut model) = common::pretrained_chat_gpt(&world);
     // fine-tune on four people's facts, asked both ways
-    let people: Vec<usize> = (0..4).collect();
-    let instructions = InstructConfig {
-        phrasings: 2,
-        summaries: false,
-        arithmetic: 0,
-        seed: 0,
-    };
-    let train_set = instruct::instructions(&world, &people, &instructions);
-    assert_eq!(train_set.len(), 4 * 8 * 2);
-    let held_out = instruct::fact_questions(&world, &[10, 11]);
-    let data = SftData::new(&tokenizer, &train_set, &held_out, true, 64).unwrap();
-    let questions = instruct::fact_questions(&world, &people);
-    let before = sft::score_answers(&model, &tokenizer, &questions, 32).unwrap();
-    let report = train::train(
-        &mut model,
-        &tokenizer,
-        &data,
-        &sft_train(200, 3e-3),
-        &quiet(),
-    )
-    .unwrap();
-    let after = sft::score_answers(&model, &tokenizer, &questions, 32).unwrap();
+    let common::FactTuning {
+        questions,
+        before,
+        after,
+        report,
+    } = common::fine_tune_on_four_people(&world, &tokenizer, &mut model);
     assert_eq!(after.questions, 32);
     // measured: before, accuracy 0.0, exact match 0.0, stopped 0.0 (the model never saw the template);
     // after 200 steps, accuracy 0.969, exact match 0.969 (31 of 32), stopped 1.0

@@ -5,21 +5,20 @@
 
 mod common;
 
-use common::{TempDir, pretrained_chat_gpt, quiet, torch_lock};
+use common::{TempDir, pretrained_chat_gpt, torch_lock};
 use jielong::Tokenizer;
 use jielong::chapters::ch01::{self, Ch01Config};
 use jielong::chapters::ch04::Ch04Config;
 use jielong::chapters::{Ch01, Ch03, Chapter, runs_dir_in};
 use jielong::checkpoint;
-use jielong::data::instruct::{self, InstructConfig};
 use jielong::data::world::{Language, World, WorldConfig, world_corpus};
 use jielong::data::{CorpusSource, tang_poems};
 use jielong::device::DeviceChoice;
 use jielong::generate::repeated_ngram_fraction;
 use jielong::model::GptConfig;
 use jielong::progress::ProgressMode;
-use jielong::sft::{self, SftData};
-use jielong::train::{self, Schedule, TrainConfig};
+use jielong::sft;
+use jielong::train::TrainConfig;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -218,33 +217,13 @@ fn a_tiny_chinese_pretrain_and_sft_answer_the_training_questions() {
     let _torch = torch_lock();
     let world = small_chinese_world();
     let (tokenizer, mut model) = pretrained_chat_gpt(&world);
-    let people: Vec<usize> = (0..4).collect();
-    let instructions = InstructConfig {
-        phrasings: 2,
-        summaries: false,
-        arithmetic: 0,
-        seed: 0,
-    };
-    let train_set = instruct::instructions(&world, &people, &instructions);
-    assert!(train_set.iter().all(|e| e.prompt.ends_with('？')));
-    let held_out = instruct::fact_questions(&world, &[10, 11]);
-    let data = SftData::new(&tokenizer, &train_set, &held_out, true, 64).unwrap();
-    let questions = instruct::fact_questions(&world, &people);
-    let before = sft::score_answers(&model, &tokenizer, &questions, 32).unwrap();
-    let cfg = TrainConfig {
-        steps: 200,
-        batch_size: 16,
-        block_size: 64,
-        lr: 3e-3,
-        schedule: Schedule::Constant,
-        warmup_steps: 10,
-        eval_every: 200,
-        eval_batches: 2,
-        seed: 3,
-        ..TrainConfig::default()
-    };
-    train::train(&mut model, &tokenizer, &data, &cfg, &quiet()).unwrap();
-    let after = sft::score_answers(&model, &tokenizer, &questions, 32).unwrap();
+    let common::FactTuning {
+        questions,
+        before,
+        after,
+        ..
+    } = common::fine_tune_on_four_people(&world, &tokenizer, &mut model);
+    assert!(questions.iter().all(|e| e.prompt.ends_with('？')));
     let (reply, _) = sft::answer(&model, &tokenizer, &questions[0].prompt, 32).unwrap();
     println!(
         "Chinese SFT: exact match {:.3} → {:.3}, e.g. {} → {reply}",
