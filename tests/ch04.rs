@@ -22,9 +22,7 @@ use jielong::train::{self, Schedule, TrainConfig};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use tch::{Device, Kind, Tensor};
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
@@ -787,24 +785,6 @@ fn chat_refuses_bad_settings_keeps_history_and_fits_the_context() {
 
 // ---------------------------------------------------------------- the chat command line
 
-fn jielong_with_input(args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jielong"))
-        .args(args)
-        .env("OMP_NUM_THREADS", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the jielong binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 #[test]
 fn the_chat_command_answers_lines_from_stdin_and_obeys_commands() {
     let _torch = torch_lock();
@@ -815,7 +795,7 @@ fn the_chat_command_answers_lines_from_stdin_and_obeys_commands() {
     let q1 = instruct::fact_question(&world, 0, Relation::BirthCity, 0).prompt;
     let q2 = instruct::fact_question(&world, 1, Relation::Job, 0).prompt;
     let input = format!("/temp 0\n{q1}\n\n/topp 0\n/bogus\n{q2}\n/quit\n{q1}\n");
-    let out = jielong_with_input(
+    let out = common::jielong_with_input(
         &[
             "chat",
             "--checkpoint",
@@ -863,7 +843,7 @@ fn the_chat_command_refuses_a_character_level_checkpoint_in_one_line() {
     let model = seeded_model(&common::tiny_gpt(tokenizer.vocab_size()), 0);
     let path = dir.join("char.safetensors");
     checkpoint::save(&path, &model, &tokenizer, None).unwrap();
-    let out = jielong_with_input(
+    let out = common::jielong_with_input(
         &[
             "chat",
             "--checkpoint",
@@ -878,7 +858,7 @@ fn the_chat_command_refuses_a_character_level_checkpoint_in_one_line() {
         assert!(line.contains(part), "{part:?} not in {line:?}");
     }
     let missing = dir.join("missing.safetensors");
-    let out = jielong_with_input(
+    let out = common::jielong_with_input(
         &[
             "chat",
             "--checkpoint",

@@ -19,9 +19,7 @@ use jielong::model::GptConfig;
 use jielong::progress::ProgressMode;
 use jielong::sft;
 use jielong::train::TrainConfig;
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
 /// The 12-person world of chapters 3 to 5's tests, told in Chinese.
 fn small_chinese_world() -> World {
@@ -241,7 +239,11 @@ fn a_tiny_chinese_pretrain_and_sft_answer_the_training_questions() {
     let path = dir.join("sft.safetensors");
     checkpoint::save(&path, &model, &tokenizer, None).unwrap();
     let input = format!("/temp 0\n{}\n/quit\n", questions[0].prompt);
-    let out = chat_with_input(&path, &input);
+    let args = ["chat", "--checkpoint", path.to_str().unwrap()];
+    let out = common::jielong_with_input(
+        &[&args[..], &["--tokens", "32", "--device", "cpu"]].concat(),
+        &input,
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{out:?}");
     assert_eq!(stdout, format!("(temperature 0)\nassistant> {reply}\n"));
@@ -249,23 +251,6 @@ fn a_tiny_chinese_pretrain_and_sft_answer_the_training_questions() {
         reply.contains(&questions[0].key) && !reply.contains('\u{fffd}'),
         "{reply}"
     );
-}
-
-/// Run `jielong chat` on `checkpoint` on the CPU with `input` on its standard input.
-fn chat_with_input(checkpoint: &Path, input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jielong"))
-        .args(["chat", "--checkpoint", checkpoint.to_str().unwrap()])
-        .args(["--tokens", "32", "--device", "cpu"])
-        .env("OMP_NUM_THREADS", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the jielong binary runs");
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(input.as_bytes()).unwrap();
-    drop(stdin);
-    child.wait_with_output().unwrap()
 }
 
 // ---------------------------------------------------------------- chapter 1 in Chinese

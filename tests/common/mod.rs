@@ -14,8 +14,9 @@ use jielong::model::{GptConfig, LoraConfig, Model, ModelConfig, Position};
 use jielong::progress::ProgressMode;
 use jielong::sft::{self, AnswerScore, SftData};
 use jielong::train::{self, Schedule, TrainConfig, TrainOptions, TrainReport};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use tch::Device;
@@ -368,6 +369,25 @@ pub fn fine_tune_on_four_people(
         after,
         report,
     }
+}
+
+/// Run the `jielong` binary with `args` on one thread, `input` on its standard input.
+pub fn jielong_with_input(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jielong"))
+        .args(args)
+        .env("OMP_NUM_THREADS", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the jielong binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// Run the `jielong` binary with `args` on one thread.
