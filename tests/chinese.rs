@@ -322,6 +322,14 @@ fn chapter_1_in_chinese_trains_on_chinese_text_and_writes_under_zh() {
         "{:?}",
         result.samples
     );
+    // the report and the charts speak Chinese, the charts with Chinese fonts named
+    let report = std::fs::read_to_string(result.run_dir.join("report.md")).unwrap();
+    assert!(report.starts_with("# 第 1 章 — 文本续写\n") && report.contains("验证损失"));
+    assert_eq!(report, ch01::report(&cfg.localized().unwrap(), &result));
+    let loss = std::fs::read_to_string(result.run_dir.join("loss.svg")).unwrap();
+    assert!(loss.contains("学习续写文本") && loss.contains(jielong::plot::CJK_FONTS));
+    let next = std::fs::read_to_string(result.run_dir.join("next_token.svg")).unwrap();
+    assert!(next.contains(&format!("“{}”之后的下一个 token", cfg.prompt)));
     // Measured (validation, nats per character): uniform ln 368 = 5.908, bigram 2.339, GPT 1.978; bounds:
     // the bigram 1.0 below uniform, the GPT 0.2 below the bigram.
     assert!(result.bigram.val_loss < result.uniform_loss - 1.0);

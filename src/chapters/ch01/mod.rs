@@ -15,6 +15,7 @@ pub mod figures;
 pub mod report;
 pub mod sampling;
 pub mod training;
+pub mod words;
 
 pub use figures::{loss_curves_figure, loss_figure, next_token_figure};
 pub use report::*;
@@ -267,6 +268,9 @@ pub struct Repetition {
 pub struct Ch01Result {
     /// The device the models ran on.
     pub device: String,
+    /// The language of the run: its report and charts are written in it.
+    #[serde(default, skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// Characters in the corpus.
     pub corpus_chars: usize,
     /// Tokens in the vocabulary.
@@ -315,6 +319,7 @@ pub fn run(cfg: &Ch01Config) -> Result<Ch01Result> {
 
     let result = Ch01Result {
         device: crate::device::describe(device),
+        language: cfg.language,
         corpus_chars: data.text.chars().count(),
         vocab_size,
         uniform_loss,
