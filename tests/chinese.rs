@@ -8,9 +8,13 @@ mod common;
 use common::{TempDir, pretrained_chat_gpt, torch_lock};
 use jielong::Tokenizer;
 use jielong::chapters::ch01::{self, Ch01Config};
-use jielong::chapters::ch04::Ch04Config;
+use jielong::chapters::ch03;
+use jielong::chapters::ch04::{self, Ch04Config};
+use jielong::chapters::ch05;
 use jielong::chapters::{Ch01, Ch03, Chapter, runs_dir_in};
 use jielong::checkpoint;
+use jielong::data::feedback::{self, Answer, Verdict};
+use jielong::data::instruct::Task;
 use jielong::data::world::{Language, World, WorldConfig, world_corpus};
 use jielong::data::{CorpusSource, tang_poems};
 use jielong::device::DeviceChoice;
@@ -20,6 +24,7 @@ use jielong::progress::ProgressMode;
 use jielong::sft;
 use jielong::train::TrainConfig;
 use std::path::Path;
+use tch::Device;
 
 /// The 12-person world of chapters 3 to 5's tests, told in Chinese.
 fn small_chinese_world() -> World {
@@ -364,4 +369,91 @@ fn a_chart_with_chinese_text_names_chinese_fonts_and_an_english_one_is_unchanged
     let english = line_chart("Loss", "step", "loss", &[Series::new("val", points)]).unwrap();
     assert!(english.svg().contains("font-family=\"sans-serif\""));
     assert!(!english.svg().contains("Noto"));
+}
+
+// ---------------------------------------------------------------- chapters 3 and 4 in Chinese
+
+#[test]
+fn chapters_3_and_4_pretrain_and_fine_tune_in_chinese_under_zh() {
+    let _torch = torch_lock();
+    let dir = TempDir::new("ch04-zh");
+    let mut cfg = common::tiny_ch04(&dir.path);
+    cfg.set_language(Language::Zh);
+    // a Chinese character is 3 bytes: a larger BPE vocabulary and context hold a conversation
+    cfg.pretrain.bpe_vocab_size = 600;
+    cfg.pretrain.gpt.block_size = 96;
+    cfg.sft_train.block_size = 96;
+    cfg.diversities = vec![cfg.pretrain.world.diversity];
+    let result = ch04::run(&cfg).unwrap();
+    let zh = dir.path.join("zh");
+    assert_eq!(result.run_dir, zh.join("ch04"));
+    let local = cfg.localized().unwrap();
+    let pretrained = ch03::pretrained_checkpoint_path(&local.pretrain);
+    assert!(
+        pretrained.starts_with(&zh) && pretrained.exists(),
+        "{pretrained:?}"
+    );
+    assert_eq!(
+        result.finetuned_checkpoint,
+        ch04::finetuned_checkpoint_path(&local)
+    );
+    // every question was asked in Chinese: about people, an addition, people who do not exist
+    let questions: Vec<&str> = (result.before_after.iter().chain(&result.unknown))
+        .map(|q| q.question.as_str())
+        .collect();
+    assert!(
+        (questions.iter()).all(|q| q.ends_with('？') || q.ends_with('。')),
+        "{questions:?}"
+    );
+    assert_eq!(result.before_after[4].question, "25加17等于多少？");
+    let data = ch04::prepare_data(&local).unwrap();
+    assert!(data.train.iter().all(|e| !e.prompt.is_ascii()));
+    assert!(data.eval_arithmetic.iter().all(|e| e.prompt.contains("加")));
+    // the fine-tuned model is a chat model of the Chinese world's vocabulary
+    let (_, tokenizer) = checkpoint::load_model(&result.finetuned_checkpoint, Device::Cpu).unwrap();
+    sft::check_template(&tokenizer).unwrap();
+    let question = &data.eval_sft_people[0].prompt;
+    assert_eq!(tokenizer.decode(&tokenizer.encode(question)), *question);
+}
+
+// ---------------------------------------------------------------- chapter 5 in Chinese
+
+#[test]
+fn chapter_5_asks_and_judges_in_chinese_under_zh() {
+    let _torch = torch_lock();
+    let dir = TempDir::new("ch05-zh");
+    let mut cfg = common::tiny_ch05(&dir.path);
+    cfg.set_language(Language::Zh);
+    cfg.sft.pretrain.bpe_vocab_size = 600;
+    cfg.sft.pretrain.gpt.block_size = 96;
+    cfg.sft.sft_train.block_size = 96;
+    cfg.demo_train.block_size = 96;
+    let result = ch05::run(&cfg).unwrap();
+    assert_eq!(result.run_dir, dir.path.join("zh").join("ch05"));
+    assert!(dir.path.join("zh/ch04/sft/model.safetensors").exists());
+    // the held-out prompts are Chinese: facts, people who do not exist, forbidden requests
+    let tasks: Vec<Task> = result.before_after.iter().map(|b| b.task).collect();
+    for kind in [Task::Unknown, Task::Forbidden] {
+        assert!(tasks.contains(&kind), "{tasks:?}");
+    }
+    for b in &result.before_after {
+        assert!(!b.prompt.is_ascii(), "{}", b.prompt);
+    }
+    // the labeller's rule judged them: its reference answers score as good, in Chinese
+    let prompts = ch05::prepare_prompts(&cfg.localized().unwrap()).unwrap();
+    for example in prompts.eval.iter().chain(&prompts.demonstrations) {
+        let verdict = feedback::judge(example, &Answer::written(&example.response)).verdict;
+        assert_eq!(verdict, Verdict::Good, "{example:?}");
+    }
+    let refusals: Vec<&str> = (prompts.demonstrations.iter())
+        .map(|e| e.response.as_str())
+        .collect();
+    assert!(refusals.contains(&"我不能帮忙。"), "{refusals:?}");
+    assert!(
+        refusals.iter().any(|r| r.starts_with("我不知道")),
+        "{refusals:?}"
+    );
+    // the rule's scores lie between its worst (−1, both length penalties of 0.5) and its best (1)
+    let worst = -1.0 - 2.0 * feedback::MAX_LENGTH_PENALTY;
+    assert!((result.scores.iter()).all(|s| (worst..=1.0).contains(&s.rule)));
 }

@@ -6,12 +6,17 @@
 use jielong::Tokenizer;
 use jielong::chapters::ch03::Ch03Config;
 use jielong::chapters::ch04::Ch04Config;
+use jielong::chapters::ch05::{Ch05Config, PromptCounts};
 use jielong::data::Split;
 use jielong::data::instruct::{self, Example, InstructConfig};
+use jielong::data::world::Language;
 use jielong::data::world::{World, WorldConfig, world_corpus};
 use jielong::device::DeviceChoice;
 use jielong::model::{GptConfig, LoraConfig, Model, ModelConfig, Position};
 use jielong::progress::ProgressMode;
+use jielong::reward::RewardConfig;
+use jielong::rl::dpo::DpoConfig;
+use jielong::rl::ppo::{Advantage, PolicyConfig};
 use jielong::sft::{self, AnswerScore, SftData};
 use jielong::train::{self, Schedule, TrainConfig, TrainOptions, TrainReport};
 use std::io::Write as _;
@@ -239,6 +244,86 @@ pub fn tiny_ch04(runs_dir: &Path) -> Ch04Config {
         max_answer_tokens: 6,
         pretrain,
         ..defaults
+    }
+}
+
+/// Chapter 5 shrunk to seconds on [`tiny_ch04`]'s fine-tuning: a few prompts of each kind, a few steps of
+/// every stage (call under [`torch_lock`]).
+pub fn tiny_ch05(runs_dir: &Path) -> Ch05Config {
+    let base = tiny_ch04(runs_dir);
+    let sft = Ch04Config {
+        instruct: InstructConfig {
+            summaries: false,
+            ..base.instruct.clone()
+        },
+        diversities: vec![base.pretrain.world.diversity],
+        ..base
+    };
+    let policy = |advantage| PolicyConfig {
+        advantage,
+        steps: 3,
+        prompts_per_step: 2,
+        answers_per_prompt: 2,
+        epochs: 1,
+        max_answer_tokens: 8,
+        ..PolicyConfig::default()
+    };
+    Ch05Config {
+        runs_dir: runs_dir.to_path_buf(),
+        run_name: "ch05".into(),
+        device: DeviceChoice::Cpu,
+        threads: 1,
+        seed: 3,
+        progress: ProgressMode::Quiet,
+        language: Language::En,
+        sft,
+        demonstrations: PromptCounts {
+            facts: 0,
+            unknown: 2,
+            forbidden: 2,
+        },
+        demo_repeats: 2,
+        demo_train: TrainConfig {
+            steps: 4,
+            batch_size: 4,
+            block_size: 80,
+            warmup_steps: 2,
+            eval_every: 2,
+            eval_batches: 1,
+            ..Ch04Config::default().sft_train
+        },
+        train_prompts: PromptCounts {
+            facts: 4,
+            unknown: 2,
+            forbidden: 2,
+        },
+        eval_prompts: PromptCounts {
+            facts: 2,
+            unknown: 2,
+            forbidden: 2,
+        },
+        answers_per_prompt: 2,
+        written_answers: true,
+        label_noise: 0.0,
+        temperature: 1.0,
+        max_answer_tokens: 8,
+        reward: RewardConfig {
+            steps: 4,
+            batch_size: 4,
+            lr: 1e-3,
+            eval_every: 2,
+            seed: 1,
+        },
+        ppo: policy(Advantage::Gae),
+        grpo: policy(Advantage::Group),
+        dpo: DpoConfig {
+            steps: 4,
+            batch_size: 4,
+            lr: 1e-4,
+            beta: 0.1,
+            eval_every: 2,
+            seed: 1,
+        },
     }
 }
 
