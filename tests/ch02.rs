@@ -654,6 +654,48 @@ fn chapter_two_writes_its_run_directory_and_reports_a_too_high_rate_as_diverged(
 }
 
 #[test]
+fn chapter_two_runs_in_chinese_under_zh() {
+    let _torch = torch_lock();
+    let dir = TempDir::new("ch02-zh");
+    let mut cfg = tiny_chapter_two(&dir.path);
+    cfg.set_language(Language::Zh);
+    let r = ch02::run(&cfg).unwrap();
+    assert_eq!(r.run_dir, dir.join("zh").join("ch02-tiny"));
+    // every text the chapter learned from is Chinese
+    let texts = Texts::load(&cfg.localized().unwrap()).unwrap();
+    for text in [
+        &texts.corpus,
+        &texts.small,
+        &texts.held_out,
+        &texts.pretrain,
+    ] {
+        assert!(
+            text.contains('。') && !text.contains(". "),
+            "{}",
+            &text[..60]
+        );
+    }
+    // the default config's texts are long enough for its windows in Chinese too, though Chinese says the same
+    // facts in about a third of the characters
+    let mut default = Ch02Config::default();
+    default.set_language(Language::Zh);
+    let texts = Texts::load(&default.localized().unwrap()).unwrap();
+    let block = default.overfit_train.block_size;
+    Split::from_parts(
+        &texts.encode(&texts.small),
+        &texts.encode(&texts.held_out),
+        block,
+    )
+    .unwrap();
+    (texts.split(
+        &texts.corpus,
+        default.val_fraction,
+        default.base_train.block_size,
+    ))
+    .unwrap();
+}
+
+#[test]
 fn chapter_two_refuses_a_bad_config_before_training_anything() {
     let dir = TempDir::new("ch02-bad");
     let good = tiny_chapter_two(&dir.path);

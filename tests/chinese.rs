@@ -11,6 +11,7 @@ use jielong::chapters::ch01::{self, Ch01Config};
 use jielong::chapters::ch03;
 use jielong::chapters::ch04::{self, Ch04Config};
 use jielong::chapters::ch05;
+use jielong::chapters::ch06::Ch06Config;
 use jielong::chapters::{Ch01, Ch03, Chapter, runs_dir_in};
 use jielong::checkpoint;
 use jielong::data::feedback::{self, Answer, Verdict};
@@ -79,6 +80,11 @@ fn setting_the_language_changes_the_world_the_prompts_and_the_run_directory() {
     assert_eq!(local.pretrain.world.language, Language::Zh);
     assert_eq!(local.pretrain.runs_dir, Path::new("runs/zh"));
     assert_eq!(local.pretrain.sample_prompt, "{name}出生在");
+    // chapter 6's skills text has no language: its Chinese run only goes under zh/
+    let mut ch06 = Ch06Config::default();
+    ch06.set_language(Language::Zh);
+    assert_eq!(ch06.localized().runs_dir, Path::new("runs/zh"));
+    assert_eq!(ch06.localized().skills, Ch06Config::default().skills);
     // chapter 3's Chinese questions are Chinese
     let mut ch03 = <Ch03 as Chapter>::Config::default();
     Ch03::set_language(&mut ch03, Language::Zh);
