@@ -202,7 +202,6 @@ impl Ch02Config {
         all
     }
 
-    // ANCHOR: part2_texts
     /// Put the run in `language` (`--lang`): every world of the chapter told in it.
     pub fn set_language(&mut self, language: Language) {
         self.language = language;
@@ -220,6 +219,7 @@ impl Ch02Config {
         Ok(cfg)
     }
 
+    // ANCHOR: part2_texts
     /// The held-out text of part 2: the small world's people, retold with another seed in every wording.
     pub fn held_out_world(&self) -> WorldConfig {
         WorldConfig {
