@@ -412,6 +412,12 @@ fn chapters_3_and_4_pretrain_and_fine_tune_in_chinese_under_zh() {
         "{questions:?}"
     );
     assert_eq!(result.before_after[4].question, "25加17等于多少？");
+    // the report, the charts and the run labels speak Chinese
+    let report = std::fs::read_to_string(result.run_dir.join("report.md")).unwrap();
+    assert!(report.starts_with("# 第 4 章 — 监督微调\n"), "{report}");
+    assert!(report.contains("只学回答（掩码）") && report.contains("(加法) \"25加17等于多少？\""));
+    let loss = std::fs::read_to_string(result.run_dir.join("sft_loss.svg")).unwrap();
+    assert!(loss.contains("微调：损失") && loss.contains(jielong::plot::CJK_FONTS));
     let data = ch04::prepare_data(&local).unwrap();
     assert!(data.train.iter().all(|e| !e.prompt.is_ascii()));
     assert!(data.eval_arithmetic.iter().all(|e| e.prompt.contains("加")));

@@ -423,3 +423,11 @@ pub fn localize_corpus(corpus: &mut CorpusSource, language: Language, field: &st
         CorpusSource::File { .. } | CorpusSource::TangPoems => Ok(()),
     }
 }
+
+/// `template` with each `{slot}` replaced by its value: how a report or a chart fills in the words of its
+/// language (`"wall time {seconds} s"`, `"用时 {seconds} 秒"`).
+pub fn fill(template: &str, slots: &[(&str, &dyn std::fmt::Display)]) -> String {
+    (slots.iter()).fold(template.to_string(), |text, (slot, value)| {
+        text.replace(&format!("{{{slot}}}"), &value.to_string())
+    })
+}

@@ -1,8 +1,9 @@
 //! Every chart of chapter 1, drawn from its result alone ([`draw`]), so the book's figures can be drawn again
 //! from `result.json`.
 
-use super::words::{Words, fill, words};
+use super::words::{Words, words};
 use super::{Ch01Result, LossCurves, NextTokenDistribution};
+use crate::chapters::fill;
 use crate::data::world::Language;
 use crate::plot::{self, Figure, Series};
 use crate::train::TrainReport;

@@ -1,7 +1,8 @@
 //! Chapter 1's report.md.
 
-use super::words::{fill, words};
+use super::words::words;
 use super::{Ch01Config, Ch01Result};
+use crate::chapters::fill;
 use crate::markdown::Table;
 use crate::plot::{self};
 use std::fmt::Write as _;

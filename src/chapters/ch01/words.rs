@@ -1,5 +1,6 @@
 //! What chapter 1's charts and report say, in the run's language: one table of words per language, the
-//! charts and the report shared. A Chinese run (`--lang zh`) reads its report and charts in Chinese.
+//! charts and the report shared. A Chinese run (`--lang zh`) reads its report and charts in Chinese. Slots
+//! are filled in with [`crate::chapters::fill`].
 
 use crate::data::world::Language;
 
@@ -108,11 +109,4 @@ pub fn words(language: Language) -> &'static Words {
         Language::En => &ENGLISH,
         Language::Zh => &CHINESE,
     }
-}
-
-/// `template` with each `{slot}` replaced by its value.
-pub fn fill(template: &str, slots: &[(&str, &dyn std::fmt::Display)]) -> String {
-    (slots.iter()).fold(template.to_string(), |text, (slot, value)| {
-        text.replace(&format!("{{{slot}}}"), &value.to_string())
-    })
 }

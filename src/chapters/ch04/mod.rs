@@ -21,6 +21,7 @@ pub mod data;
 pub mod figures;
 pub mod finetune;
 pub mod report;
+pub mod words;
 
 pub use answers::*;
 pub use config::*;
@@ -33,6 +34,7 @@ use super::ch03::{self};
 use super::prepare;
 use crate::checkpoint;
 use crate::data::instruct;
+use crate::data::world::Language;
 use crate::device::{self};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -52,6 +54,9 @@ pub fn finetuned_checkpoint_path(cfg: &Ch04Config) -> PathBuf {
 pub struct Ch04Result {
     /// The device.
     pub device: String,
+    /// The language of the run: its report and charts are written in it.
+    #[serde(default, skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// Fine-tuning examples.
     pub train_examples: usize,
     /// One example conversation, token by token, with its mask.
@@ -88,19 +93,14 @@ pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
         data: &data,
         device,
     };
+    let [masked, unmasked, random, lora] = words::words(cfg.language).runs;
 
-    let (model, tokenizer, main) = finetune(
-        &setup,
-        "answers only (masked)",
-        "sft",
-        &pretrained,
-        Start::Pretrained,
-        true,
-    )?;
+    let (model, tokenizer, main) =
+        finetune(&setup, masked, "sft", &pretrained, Start::Pretrained, true)?;
     let mask_example = mask_example(&tokenizer, &data.train[0])?;
     let (_, _, unmasked) = finetune(
         &setup,
-        "every token",
+        unmasked,
         "sft-unmasked",
         &pretrained,
         Start::Pretrained,
@@ -108,13 +108,13 @@ pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
     )?;
     let (_, _, random) = finetune(
         &setup,
-        "random start",
+        random,
         "sft-random",
         &pretrained,
         Start::Random,
         true,
     )?;
-    let lora_label = format!("LoRA r = {}", cfg.lora.rank);
+    let lora_label = super::fill(lora, &[("rank", &cfg.lora.rank)]);
     let (_, _, lora) = finetune(
         &setup,
         &lora_label,
@@ -139,6 +139,7 @@ pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
     let runs = vec![main, unmasked, random, lora];
     let result = Ch04Result {
         device: device::describe(device),
+        language: cfg.language,
         train_examples: data.train.len(),
         mask_example,
         runs,
@@ -171,7 +172,7 @@ pub fn ensure_finetuned(cfg: &Ch04Config) -> Result<PathBuf> {
         };
         finetune(
             &setup,
-            "answers only (masked)",
+            words::words(cfg.language).runs[0],
             "sft",
             &pretrained,
             Start::Pretrained,
