@@ -379,16 +379,21 @@ fn a_chart_with_chinese_text_names_chinese_fonts_and_an_english_one_is_unchanged
 
 // ---------------------------------------------------------------- chapters 3 and 4 in Chinese
 
+/// Chapter 4's tiny config in Chinese. A Chinese character is 3 bytes: a larger BPE vocabulary and context
+/// hold a conversation.
+fn in_chinese(cfg: &mut Ch04Config) {
+    cfg.set_language(Language::Zh);
+    cfg.pretrain.bpe_vocab_size = 600;
+    cfg.pretrain.gpt.block_size = 96;
+    cfg.sft_train.block_size = 96;
+}
+
 #[test]
 fn chapters_3_and_4_pretrain_and_fine_tune_in_chinese_under_zh() {
     let _torch = torch_lock();
     let dir = TempDir::new("ch04-zh");
     let mut cfg = common::tiny_ch04(&dir.path);
-    cfg.set_language(Language::Zh);
-    // a Chinese character is 3 bytes: a larger BPE vocabulary and context hold a conversation
-    cfg.pretrain.bpe_vocab_size = 600;
-    cfg.pretrain.gpt.block_size = 96;
-    cfg.sft_train.block_size = 96;
+    in_chinese(&mut cfg);
     cfg.diversities = vec![cfg.pretrain.world.diversity];
     let result = ch04::run(&cfg).unwrap();
     let zh = dir.path.join("zh");
@@ -436,10 +441,8 @@ fn chapter_5_asks_and_judges_in_chinese_under_zh() {
     let dir = TempDir::new("ch05-zh");
     let mut cfg = common::tiny_ch05(&dir.path);
     cfg.set_language(Language::Zh);
-    cfg.sft.pretrain.bpe_vocab_size = 600;
-    cfg.sft.pretrain.gpt.block_size = 96;
-    cfg.sft.sft_train.block_size = 96;
-    cfg.demo_train.block_size = 96;
+    in_chinese(&mut cfg.sft);
+    cfg.demo_train.block_size = cfg.sft.sft_train.block_size;
     let result = ch05::run(&cfg).unwrap();
     assert_eq!(result.run_dir, dir.path.join("zh").join("ch05"));
     assert!(dir.path.join("zh/ch04/sft/model.safetensors").exists());
