@@ -454,6 +454,13 @@ fn chapter_5_asks_and_judges_in_chinese_under_zh() {
     for b in &result.before_after {
         assert!(!b.prompt.is_ascii(), "{}", b.prompt);
     }
+    // the report and the charts speak Chinese
+    let report = std::fs::read_to_string(result.run_dir.join("report.md")).unwrap();
+    assert!(report.starts_with("# 第 5 章 — 从反馈中学习\n") && report.contains("## 留出的提示"));
+    let scores = std::fs::read_to_string(result.run_dir.join("scores.svg")).unwrap();
+    assert!(
+        scores.contains("对不存在的人说“我不知道”") && scores.contains(jielong::plot::CJK_FONTS)
+    );
     // the labeller's rule judged them: its reference answers score as good, in Chinese
     let prompts = ch05::prepare_prompts(&cfg.localized().unwrap()).unwrap();
     for example in prompts.eval.iter().chain(&prompts.demonstrations) {
