@@ -142,10 +142,7 @@ const CHINESE: Asking = Asking {
 
 /// How `language` asks and answers.
 pub fn asking(language: Language) -> &'static Asking {
-    match language {
-        Language::En => &ENGLISH,
-        Language::Zh => &CHINESE,
-    }
+    language.either(&ENGLISH, &CHINESE)
 }
 
 /// `template` with each `(slot, value)` filled in.

@@ -157,6 +157,14 @@ impl Language {
         *self == Language::En
     }
 
+    /// `en` or `zh`, whichever this language is: how a table per language is looked up.
+    pub fn either<T>(self, en: T, zh: T) -> T {
+        match self {
+            Language::En => en,
+            Language::Zh => zh,
+        }
+    }
+
     /// The words and sentence patterns the world is told with in this language.
     pub fn wording(self) -> &'static Wording {
         match self {

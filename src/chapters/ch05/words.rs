@@ -165,8 +165,5 @@ const CHINESE: Words = Words {
 
 /// The words of `language`.
 pub fn words(language: Language) -> &'static Words {
-    match language {
-        Language::En => &ENGLISH,
-        Language::Zh => &CHINESE,
-    }
+    language.either(&ENGLISH, &CHINESE)
 }
