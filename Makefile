@@ -2,6 +2,7 @@
 # what is missing (libtorch, mdbook, mdbook-katex, jupyter, evcxr) and reuses what is there.
 #
 #   make run     every chapter's experiment → runs/ch01/ … runs/ch06/ (make ch01, make ch06, …: one chapter)
+#   make run-zh  the same in Chinese (the world told in Chinese, Chinese prompts) → runs/zh/ch01/ … runs/zh/ch06/
 #   make test    Rust tests, notebooks executed headless, the book built and checked (nothing loaded from the
 #                network, every formula rendered)
 #   make book    build the book → book/book/index.html (English), book/book/zh-CN/index.html (中文)
@@ -31,7 +32,7 @@ export LIBTORCH
 export LD_LIBRARY_PATH := $(LIBTORCH)/lib$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup libtorch mdbook mdbook-katex jupyter evcxr doctor gpu-check bench run ch01 ch02 ch03 ch04 ch05 ch06 test test-rust test-notebooks test-book book lab figures
+.PHONY: setup libtorch mdbook mdbook-katex jupyter evcxr doctor gpu-check bench run run-zh ch01 ch02 ch03 ch04 ch05 ch06 test test-rust test-notebooks test-book book lab figures
 
 setup: libtorch mdbook mdbook-katex jupyter evcxr
 
@@ -64,6 +65,10 @@ evcxr: jupyter
 	@"$(JUPYTER)" kernelspec list 2>/dev/null | grep -q '^ *rust ' || evcxr_jupyter --install
 
 run: ch01 ch02 ch03 ch04 ch05 ch06
+
+# Every chapter again with `--lang zh`: the same people and facts, told and asked in Chinese.
+run-zh: libtorch
+	for ch in ch01 ch02 ch03 ch04 ch05 ch06; do cargo run --release --example $$ch -- --lang zh || exit 1; done
 
 doctor: libtorch
 	cargo run --release --quiet -- doctor

@@ -606,7 +606,7 @@ pub fn top_next_tokens(
 /// How repetitive a text is: the fraction of its word n-grams that already occurred earlier in it.
 /// 0 means no n-gram repeats; near 1 means the text is stuck in a loop.
 pub fn repeated_ngram_fraction(text: &str, n: usize) -> f64 {
-    let words: Vec<&str> = text.split_whitespace().collect();
+    let words = words(text);
     if n == 0 || words.len() < n {
         return 0.0;
     }
@@ -616,3 +616,30 @@ pub fn repeated_ngram_fraction(text: &str, n: usize) -> f64 {
     repeats as f64 / grams.len() as f64
 }
 // ANCHOR_END: repeated_ngrams
+
+/// The words of `text` for [`repeated_ngram_fraction`]: what spaces separate, and every Chinese character
+/// (or full-width punctuation mark) on its own, since Chinese writes no spaces between words.
+pub fn words(text: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    for word in text.split_whitespace() {
+        let mut start = 0;
+        for (i, c) in word.char_indices() {
+            if is_cjk(c) {
+                if start < i {
+                    words.push(&word[start..i]);
+                }
+                words.push(&word[i..i + c.len_utf8()]);
+                start = i + c.len_utf8();
+            }
+        }
+        if start < word.len() {
+            words.push(&word[start..]);
+        }
+    }
+    words
+}
+
+/// Whether `c` is a CJK ideograph or CJK / full-width punctuation.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303f}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
+}

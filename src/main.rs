@@ -1,7 +1,7 @@
 //! `jielong`: the course's command line.
 //!
 //! ```text
-//! jielong chapter 3 [--config FILE | --preset NAME] [--device auto|cpu|cuda:N]   run a chapter (presets: chapter 3 tiny|small, chapter 6 quick|full)
+//! jielong chapter 3 [--config FILE | --preset NAME] [--device auto|cpu|cuda:N] [--lang en|zh]   run a chapter (presets: chapter 3 tiny|small, chapter 6 quick|full)
 //! jielong train --config FILE                                     train one model on one corpus
 //! jielong sample --checkpoint FILE --prompt TEXT [--preset ...] [--trace]   continue a prompt
 //! jielong chat --checkpoint FILE [--system TEXT]                  talk to a fine-tuned model (chapter 4)
@@ -15,6 +15,7 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use jielong::chapters;
+use jielong::data::world::Language;
 use jielong::data::{CorpusSource, Split};
 use jielong::device::DeviceChoice;
 use jielong::generate::{self, Preset, SamplingConfig};
@@ -42,7 +43,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a chapter's experiment; results go to runs/chNN/.
+    /// Run a chapter's experiment; results go to runs/chNN/ (runs/zh/chNN/ in Chinese).
     Chapter {
         /// Chapter number.
         number: u32,
@@ -55,6 +56,9 @@ enum Command {
         /// Device: auto, cpu, cuda or cuda:N (overrides the config).
         #[arg(long)]
         device: Option<DeviceChoice>,
+        /// Language of the run: en or zh (the world told in Chinese, Chinese prompts, runs in runs/zh/).
+        #[arg(long = "lang")]
+        language: Option<Language>,
     },
     /// Train one model on one corpus, as described by a JSON config.
     Train {
@@ -215,13 +219,15 @@ fn run(cli: Cli) -> Result<()> {
             config,
             preset,
             device,
+            language,
         } => {
             let source = match (config, preset) {
                 (_, Some(name)) => chapters::ConfigSource::Preset(name),
                 (Some(path), None) => chapters::ConfigSource::File(path),
                 (None, None) => chapters::ConfigSource::Default,
             };
-            chapters::run_chapter_number(number, &source, device)
+            let overrides = chapters::Overrides { device, language };
+            chapters::run_chapter_number(number, &source, overrides)
         }
         Command::Train {
             config,

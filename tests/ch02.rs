@@ -9,7 +9,7 @@ use common::{TempDir, file_names, tiny_data, tiny_gpt, tiny_train, tiny_world, t
 use jielong::chapters::ch01::Ch01Config;
 use jielong::chapters::ch02::{self, Ch02Config, Ch02Result, Texts};
 use jielong::chapters::load_config;
-use jielong::data::world::{MAX_DIVERSITY, WorldConfig};
+use jielong::data::world::{Language, MAX_DIVERSITY, WorldConfig};
 use jielong::data::{CorpusSource, Split};
 use jielong::model::{GptConfig, ModelConfig};
 use jielong::progress::ProgressMode;
@@ -40,6 +40,7 @@ fn tiny_chapter_two(runs_dir: &Path) -> Ch02Config {
         threads: 1,
         seed: 1337,
         progress: ProgressMode::Quiet,
+        language: Language::En,
         corpus: CorpusSource::World(tiny_world()),
         val_fraction: 0.1,
         small_model: tiny_model(32),
@@ -650,6 +651,48 @@ fn chapter_two_writes_its_run_directory_and_reports_a_too_high_rate_as_diverged(
     let status = r.table.columns.iter().position(|c| c == "status").unwrap();
     assert_eq!(r.table.rows[2][0], "lr 10");
     assert_eq!(r.table.rows[2][status], statuses[2].to_string());
+}
+
+#[test]
+fn chapter_two_runs_in_chinese_under_zh() {
+    let _torch = torch_lock();
+    let dir = TempDir::new("ch02-zh");
+    let mut cfg = tiny_chapter_two(&dir.path);
+    cfg.set_language(Language::Zh);
+    let r = ch02::run(&cfg).unwrap();
+    assert_eq!(r.run_dir, dir.join("zh").join("ch02-tiny"));
+    // every text the chapter learned from is Chinese
+    let texts = Texts::load(&cfg.localized().unwrap()).unwrap();
+    for text in [
+        &texts.corpus,
+        &texts.small,
+        &texts.held_out,
+        &texts.pretrain,
+    ] {
+        assert!(
+            text.contains('。') && !text.contains(". "),
+            "{}",
+            &text[..60]
+        );
+    }
+    // the default config's texts are long enough for its windows in Chinese too, though Chinese says the same
+    // facts in about a third of the characters
+    let mut default = Ch02Config::default();
+    default.set_language(Language::Zh);
+    let texts = Texts::load(&default.localized().unwrap()).unwrap();
+    let block = default.overfit_train.block_size;
+    Split::from_parts(
+        &texts.encode(&texts.small),
+        &texts.encode(&texts.held_out),
+        block,
+    )
+    .unwrap();
+    (texts.split(
+        &texts.corpus,
+        default.val_fraction,
+        default.base_train.block_size,
+    ))
+    .unwrap();
 }
 
 #[test]

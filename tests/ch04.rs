@@ -22,9 +22,7 @@ use jielong::train::{self, Schedule, TrainConfig};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use tch::{Device, Kind, Tensor};
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
@@ -392,28 +390,12 @@ fn fine_tuning_raises_exact_match_on_the_training_questions() {
     let world = small_world();
     let (tokenizer, mut model) = common::pretrained_chat_gpt(&world);
     // fine-tune on four people's facts, asked both ways
-    let people: Vec<usize> = (0..4).collect();
-    let instructions = InstructConfig {
-        phrasings: 2,
-        summaries: false,
-        arithmetic: 0,
-        seed: 0,
-    };
-    let train_set = instruct::instructions(&world, &people, &instructions);
-    assert_eq!(train_set.len(), 4 * 8 * 2);
-    let held_out = instruct::fact_questions(&world, &[10, 11]);
-    let data = SftData::new(&tokenizer, &train_set, &held_out, true, 64).unwrap();
-    let questions = instruct::fact_questions(&world, &people);
-    let before = sft::score_answers(&model, &tokenizer, &questions, 32).unwrap();
-    let report = train::train(
-        &mut model,
-        &tokenizer,
-        &data,
-        &sft_train(200, 3e-3),
-        &quiet(),
-    )
-    .unwrap();
-    let after = sft::score_answers(&model, &tokenizer, &questions, 32).unwrap();
+    let common::FactTuning {
+        questions,
+        before,
+        after,
+        report,
+    } = common::fine_tune_on_four_people(&world, &tokenizer, &mut model);
     assert_eq!(after.questions, 32);
     // measured: before, accuracy 0.0, exact match 0.0, stopped 0.0 (the model never saw the template);
     // after 200 steps, accuracy 0.969, exact match 0.969 (31 of 32), stopped 1.0
@@ -803,24 +785,6 @@ fn chat_refuses_bad_settings_keeps_history_and_fits_the_context() {
 
 // ---------------------------------------------------------------- the chat command line
 
-fn jielong_with_input(args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jielong"))
-        .args(args)
-        .env("OMP_NUM_THREADS", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the jielong binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 #[test]
 fn the_chat_command_answers_lines_from_stdin_and_obeys_commands() {
     let _torch = torch_lock();
@@ -831,7 +795,7 @@ fn the_chat_command_answers_lines_from_stdin_and_obeys_commands() {
     let q1 = instruct::fact_question(&world, 0, Relation::BirthCity, 0).prompt;
     let q2 = instruct::fact_question(&world, 1, Relation::Job, 0).prompt;
     let input = format!("/temp 0\n{q1}\n\n/topp 0\n/bogus\n{q2}\n/quit\n{q1}\n");
-    let out = jielong_with_input(
+    let out = common::jielong_with_input(
         &[
             "chat",
             "--checkpoint",
@@ -879,7 +843,7 @@ fn the_chat_command_refuses_a_character_level_checkpoint_in_one_line() {
     let model = seeded_model(&common::tiny_gpt(tokenizer.vocab_size()), 0);
     let path = dir.join("char.safetensors");
     checkpoint::save(&path, &model, &tokenizer, None).unwrap();
-    let out = jielong_with_input(
+    let out = common::jielong_with_input(
         &[
             "chat",
             "--checkpoint",
@@ -894,7 +858,7 @@ fn the_chat_command_refuses_a_character_level_checkpoint_in_one_line() {
         assert!(line.contains(part), "{part:?} not in {line:?}");
     }
     let missing = dir.join("missing.safetensors");
-    let out = jielong_with_input(
+    let out = common::jielong_with_input(
         &[
             "chat",
             "--checkpoint",

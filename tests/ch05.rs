@@ -9,7 +9,6 @@ use common::{
     small_world_config, torch_lock,
 };
 use jielong::Tokenizer;
-use jielong::chapters::ch04::Ch04Config;
 use jielong::chapters::ch05::{self, Ch05Config, PromptCounts};
 use jielong::checkpoint;
 use jielong::data::feedback::{
@@ -19,7 +18,6 @@ use jielong::data::instruct::{
     self, DECLINE, DONT_KNOW, Example, FORBIDDEN_KINDS, InstructConfig, Task,
 };
 use jielong::data::world::{Relation, World};
-use jielong::device::DeviceChoice;
 use jielong::generate::{self, SamplingConfig};
 use jielong::model::{Model, ModelConfig};
 use jielong::progress::ProgressMode;
@@ -1480,88 +1478,11 @@ fn chapter_five_refuses_a_bad_config_in_one_line_before_any_work() {
     assert!(!runs.exists(), "nothing was written");
 }
 
-fn tiny_chapter(runs_dir: &Path) -> Ch05Config {
-    let base = common::tiny_ch04(runs_dir);
-    let sft = Ch04Config {
-        instruct: InstructConfig {
-            summaries: false,
-            ..base.instruct.clone()
-        },
-        diversities: vec![base.pretrain.world.diversity],
-        ..base
-    };
-    let policy = |advantage| PolicyConfig {
-        advantage,
-        steps: 3,
-        prompts_per_step: 2,
-        answers_per_prompt: 2,
-        epochs: 1,
-        max_answer_tokens: 8,
-        ..PolicyConfig::default()
-    };
-    Ch05Config {
-        runs_dir: runs_dir.to_path_buf(),
-        run_name: "ch05".into(),
-        device: DeviceChoice::Cpu,
-        threads: 1,
-        seed: 3,
-        progress: ProgressMode::Quiet,
-        sft,
-        demonstrations: PromptCounts {
-            facts: 0,
-            unknown: 2,
-            forbidden: 2,
-        },
-        demo_repeats: 2,
-        demo_train: TrainConfig {
-            steps: 4,
-            batch_size: 4,
-            block_size: 80,
-            warmup_steps: 2,
-            eval_every: 2,
-            eval_batches: 1,
-            ..Ch04Config::default().sft_train
-        },
-        train_prompts: PromptCounts {
-            facts: 4,
-            unknown: 2,
-            forbidden: 2,
-        },
-        eval_prompts: PromptCounts {
-            facts: 2,
-            unknown: 2,
-            forbidden: 2,
-        },
-        answers_per_prompt: 2,
-        written_answers: true,
-        label_noise: 0.0,
-        temperature: 1.0,
-        max_answer_tokens: 8,
-        reward: RewardConfig {
-            steps: 4,
-            batch_size: 4,
-            lr: 1e-3,
-            eval_every: 2,
-            seed: 1,
-        },
-        ppo: policy(Advantage::Gae),
-        grpo: policy(Advantage::Group),
-        dpo: DpoConfig {
-            steps: 4,
-            batch_size: 4,
-            lr: 1e-4,
-            beta: 0.1,
-            eval_every: 2,
-            seed: 1,
-        },
-    }
-}
-
 #[test]
 fn the_chapter_writes_its_charts_report_and_policies() {
     let _torch = torch_lock();
     let dir = TempDir::new("ch05-run");
-    let cfg = tiny_chapter(&dir.path);
+    let cfg = common::tiny_ch05(&dir.path);
     cfg.validate().unwrap();
     let result = ch05::run(&cfg).unwrap();
     assert_eq!(result.run_dir, dir.path.join("ch05"));

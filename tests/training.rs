@@ -9,6 +9,7 @@ use common::{
 };
 use jielong::chapters::ch01::{self, Ch01Config, Ch01Result};
 use jielong::data::CorpusSource;
+use jielong::data::world::Language;
 use jielong::generate::Preset;
 use jielong::model::{GptConfig, Model, ModelConfig};
 use jielong::progress::ProgressMode;
@@ -338,6 +339,7 @@ fn tiny_chapter_one(runs_dir: &Path) -> Ch01Config {
         device: DeviceChoice::Cpu,
         threads: 1,
         seed: 1337,
+        language: Language::En,
         corpus: CorpusSource::World(tiny_world()),
         val_fraction: 0.1,
         bigram_train: TrainConfig {

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example ch06 [-- --quick | --preset full] [--config FILE] [--device cpu|cuda]
+//!     [--lang en|zh]
 //! ```
 //! Trains every size of the ladder on the same generated text (addition with and without worked steps, a
 //! letter code new in every line, string operations in prose and as instructions), each cached in

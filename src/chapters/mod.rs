@@ -8,6 +8,8 @@ pub mod ch04;
 pub mod ch05;
 pub mod ch06;
 
+use crate::data::CorpusSource;
+use crate::data::world::{Language, WorldConfig};
 use crate::device::{self, DeviceChoice};
 use crate::plot::Figure;
 use crate::run::RunDir;
@@ -34,6 +36,9 @@ pub trait Chapter {
     fn device(config: &mut Self::Config) -> &mut DeviceChoice;
     /// Where the run wrote its files.
     fn run_dir(output: &Self::Output) -> &Path;
+    /// Put the run in `language` (`--lang`): its world, the prompts it asks, and its run directory
+    /// (`runs/zh/chNN/` for Chinese, see [`runs_dir_in`]).
+    fn set_language(config: &mut Self::Config, language: Language);
     /// The config of a named preset (`--preset NAME`); chapters without presets have only `default`.
     fn preset(name: &str) -> Result<Self::Config> {
         match name {
@@ -62,6 +67,9 @@ impl Chapter for Ch01 {
     fn run_dir(output: &Self::Output) -> &Path {
         &output.run_dir
     }
+    fn set_language(config: &mut Self::Config, language: Language) {
+        config.set_language(language);
+    }
 }
 
 /// Chapter 2: optimization and overfitting.
@@ -83,6 +91,9 @@ impl Chapter for Ch02 {
     fn run_dir(output: &Self::Output) -> &Path {
         &output.run_dir
     }
+    fn set_language(config: &mut Self::Config, language: Language) {
+        config.set_language(language);
+    }
 }
 
 /// Chapter 3: pretraining.
@@ -103,6 +114,9 @@ impl Chapter for Ch03 {
     }
     fn run_dir(output: &Self::Output) -> &Path {
         &output.run_dir
+    }
+    fn set_language(config: &mut Self::Config, language: Language) {
+        config.set_language(language);
     }
     fn preset(name: &str) -> Result<Self::Config> {
         ch03::Ch03Config::preset(name)
@@ -128,6 +142,9 @@ impl Chapter for Ch04 {
     fn run_dir(output: &Self::Output) -> &Path {
         &output.run_dir
     }
+    fn set_language(config: &mut Self::Config, language: Language) {
+        config.set_language(language);
+    }
 }
 
 /// Chapter 5: learning from feedback (RLHF).
@@ -148,6 +165,9 @@ impl Chapter for Ch05 {
     }
     fn run_dir(output: &Self::Output) -> &Path {
         &output.run_dir
+    }
+    fn set_language(config: &mut Self::Config, language: Language) {
+        config.set_language(language);
     }
 }
 
@@ -170,6 +190,9 @@ impl Chapter for Ch06 {
     fn run_dir(output: &Self::Output) -> &Path {
         &output.run_dir
     }
+    fn set_language(config: &mut Self::Config, language: Language) {
+        config.set_language(language);
+    }
     fn preset(name: &str) -> Result<Self::Config> {
         ch06::Ch06Config::preset(name)
     }
@@ -186,15 +209,27 @@ pub enum ConfigSource {
     Default,
 }
 
-/// Run chapter `C` with the config from `source`, `device` overriding the config's, and print its report.
-pub fn run_chapter<C: Chapter>(source: &ConfigSource, device: Option<DeviceChoice>) -> Result<()> {
+/// What the command line may change in a chapter's config: the device and the language.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Overrides {
+    /// `--device`: where to compute.
+    pub device: Option<DeviceChoice>,
+    /// `--lang`: the language of the world, the prompts and the run directory.
+    pub language: Option<Language>,
+}
+
+/// Run chapter `C` with the config from `source`, changed by `overrides`, and print its report.
+pub fn run_chapter<C: Chapter>(source: &ConfigSource, overrides: Overrides) -> Result<()> {
     let mut config: C::Config = match source {
         ConfigSource::File(path) => load_config(path)?,
         ConfigSource::Preset(name) => C::preset(name)?,
         ConfigSource::Default => C::Config::default(),
     };
-    if let Some(device) = device {
+    if let Some(device) = overrides.device {
         *C::device(&mut config) = device;
+    }
+    if let Some(language) = overrides.language {
+        C::set_language(&mut config, language);
     }
     let output = C::run(&config)?;
     print!("{}", C::report(&config, &output));
@@ -203,18 +238,14 @@ pub fn run_chapter<C: Chapter>(source: &ConfigSource, device: Option<DeviceChoic
 }
 
 /// Run chapter `number` (the `jielong chapter N` command).
-pub fn run_chapter_number(
-    number: u32,
-    source: &ConfigSource,
-    device: Option<DeviceChoice>,
-) -> Result<()> {
+pub fn run_chapter_number(number: u32, source: &ConfigSource, overrides: Overrides) -> Result<()> {
     match number {
-        1 => run_chapter::<Ch01>(source, device),
-        2 => run_chapter::<Ch02>(source, device),
-        3 => run_chapter::<Ch03>(source, device),
-        4 => run_chapter::<Ch04>(source, device),
-        5 => run_chapter::<Ch05>(source, device),
-        6 => run_chapter::<Ch06>(source, device),
+        1 => run_chapter::<Ch01>(source, overrides),
+        2 => run_chapter::<Ch02>(source, overrides),
+        3 => run_chapter::<Ch03>(source, overrides),
+        4 => run_chapter::<Ch04>(source, overrides),
+        5 => run_chapter::<Ch05>(source, overrides),
+        6 => run_chapter::<Ch06>(source, overrides),
         n => bail!("chapter {n} does not exist; available: 1, 2, 3, 4, 5, 6"),
     }
 }
@@ -234,6 +265,9 @@ struct ProgramArgs {
     /// Device: auto, cpu, cuda or cuda:N (overrides the config).
     #[arg(long)]
     device: Option<DeviceChoice>,
+    /// Language of the run: en or zh (the world told in Chinese, Chinese prompts, runs in runs/zh/).
+    #[arg(long = "lang")]
+    language: Option<Language>,
     /// Print the built-in default config as JSON and exit (a starting point for your own).
     #[arg(long)]
     print_default_config: bool,
@@ -254,6 +288,12 @@ pub fn program<C: Chapter>() -> ExitCode {
             None => Ok(C::Config::default()),
         };
         config
+            .map(|mut c| {
+                if let Some(language) = args.language {
+                    C::set_language(&mut c, language);
+                }
+                c
+            })
             .and_then(|c| Ok(serde_json::to_string_pretty(&c)?))
             .map(|json| println!("{json}"))
     } else {
@@ -262,7 +302,11 @@ pub fn program<C: Chapter>() -> ExitCode {
             (Some(path), None) => ConfigSource::File(path),
             (None, None) => ConfigSource::File(PathBuf::from(C::CONFIG_PATH)),
         };
-        run_chapter::<C>(&source, args.device)
+        let overrides = Overrides {
+            device: args.device,
+            language: args.language,
+        };
+        run_chapter::<C>(&source, overrides)
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -332,4 +376,59 @@ pub fn prepare(choice: DeviceChoice, threads: usize, seed: u64) -> Result<Device
     device::set_threads(threads);
     device::seed(seed);
     choice.resolve()
+}
+
+/// Where the runs of a chapter in `language` go: `runs_dir` itself for English, its `zh/` folder for
+/// Chinese (`runs/zh/ch01/` beside `runs/ch01/`), so a Chinese run never reuses an English checkpoint.
+/// Asking twice does not nest: `runs/zh` stays `runs/zh`.
+pub fn runs_dir_in(runs_dir: &Path, language: Language) -> PathBuf {
+    match language {
+        Language::Zh if !runs_dir.ends_with(language.code()) => runs_dir.join(language.code()),
+        _ => runs_dir.to_path_buf(),
+    }
+}
+
+/// Tell `world`, the world at `field` of a chapter's config, in the chapter's `language`. A chapter sets
+/// its language once, at the top of its config; a world that names another language itself is an error,
+/// so two settings cannot disagree.
+pub fn localize_world(world: &mut WorldConfig, language: Language, field: &str) -> Result<()> {
+    if !world.language.is_english() && world.language != language {
+        bail!(
+            "{field}.language is {:?} but the chapter's language is {:?}: set \"language\" once, at the top of the config",
+            world.language.code(),
+            language.code()
+        );
+    }
+    world.language = language;
+    Ok(())
+}
+
+/// The language of a chapter config nested at `field` (chapter 4's pretraining, chapter 5's fine-tuning)
+/// made the outer chapter's `language`; one that names another language itself is an error.
+pub fn nested_language(nested: Language, language: Language, field: &str) -> Result<Language> {
+    if !nested.is_english() && nested != language {
+        bail!(
+            "{field}.language is {:?} but the chapter's language is {:?}: set \"language\" once, at the top of the config",
+            nested.code(),
+            language.code()
+        );
+    }
+    Ok(language)
+}
+
+/// [`localize_world`] for a corpus: the built-in world follows the chapter's language; a file or the Tang
+/// poems are what they are.
+pub fn localize_corpus(corpus: &mut CorpusSource, language: Language, field: &str) -> Result<()> {
+    match corpus {
+        CorpusSource::World(world) => localize_world(world, language, field),
+        CorpusSource::File { .. } | CorpusSource::TangPoems => Ok(()),
+    }
+}
+
+/// `template` with each `{slot}` replaced by its value: how a report or a chart fills in the words of its
+/// language (`"wall time {seconds} s"`, `"用时 {seconds} 秒"`).
+pub fn fill(template: &str, slots: &[(&str, &dyn std::fmt::Display)]) -> String {
+    (slots.iter()).fold(template.to_string(), |text, (slot, value)| {
+        text.replace(&format!("{{{slot}}}"), &value.to_string())
+    })
 }

@@ -142,10 +142,7 @@ const CHINESE: Asking = Asking {
 
 /// How `language` asks and answers.
 pub fn asking(language: Language) -> &'static Asking {
-    match language {
-        Language::En => &ENGLISH,
-        Language::Zh => &CHINESE,
-    }
+    language.either(&ENGLISH, &CHINESE)
 }
 
 /// `template` with each `(slot, value)` filled in.
@@ -204,6 +201,11 @@ pub fn arithmetic(rng: &mut ChaCha8Rng) -> Example {
 /// An addition of two numbers in 10..100, asked and answered in `language` (23加58等于多少？).
 pub fn arithmetic_in(language: Language, rng: &mut ChaCha8Rng) -> Example {
     let (a, b): (u32, u32) = (rng.random_range(10..100), rng.random_range(10..100));
+    addition_in(language, a, b)
+}
+
+/// `a` plus `b`, asked and answered in `language`: "What is 25 plus 17?", "25加17等于多少？".
+pub fn addition_in(language: Language, a: u32, b: u32) -> Example {
     let (a, b, sum) = (a.to_string(), b.to_string(), (a + b).to_string());
     let slots = [("a", a.as_str()), ("b", &b), ("sum", &sum)];
     let [prompt, answer] = asking(language).arithmetic;

@@ -22,6 +22,7 @@
 
 mod draw;
 mod en;
+mod language;
 mod scene;
 mod unchecked;
 pub mod zh;
@@ -29,6 +30,8 @@ pub mod zh;
 use draw::*;
 use scene::*;
 use unchecked::UncheckedWorld;
+
+pub use language::Language;
 
 use std::collections::HashSet;
 
@@ -127,43 +130,6 @@ pub struct WorldConfig {
     /// people and facts in both.
     #[serde(skip_serializing_if = "Language::is_english")]
     pub language: Language,
-}
-
-/// A language the world can be told in.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    /// English, the course's default.
-    #[default]
-    En,
-    /// Simplified Chinese.
-    Zh,
-}
-
-impl Language {
-    /// Both languages, English first.
-    pub const ALL: [Language; 2] = [Language::En, Language::Zh];
-
-    /// The language's code as configs write it: `"en"`, `"zh"`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Zh => "zh",
-        }
-    }
-
-    /// Whether this is English (the default, left out of serialized configs so they read as before).
-    pub fn is_english(&self) -> bool {
-        *self == Language::En
-    }
-
-    /// The words and sentence patterns the world is told with in this language.
-    pub fn wording(self) -> &'static Wording {
-        match self {
-            Language::En => &en::WORDING,
-            Language::Zh => &zh::WORDING,
-        }
-    }
 }
 
 /// What a language needs to tell the world: its words for the fixed lists, its sentence patterns and its

@@ -6,15 +6,22 @@
 use jielong::Tokenizer;
 use jielong::chapters::ch03::Ch03Config;
 use jielong::chapters::ch04::Ch04Config;
+use jielong::chapters::ch05::{Ch05Config, PromptCounts};
 use jielong::data::Split;
-use jielong::data::instruct::InstructConfig;
+use jielong::data::instruct::{self, Example, InstructConfig};
+use jielong::data::world::Language;
 use jielong::data::world::{World, WorldConfig, world_corpus};
 use jielong::device::DeviceChoice;
 use jielong::model::{GptConfig, LoraConfig, Model, ModelConfig, Position};
 use jielong::progress::ProgressMode;
+use jielong::reward::RewardConfig;
+use jielong::rl::dpo::DpoConfig;
+use jielong::rl::ppo::{Advantage, PolicyConfig};
+use jielong::sft::{self, AnswerScore, SftData};
 use jielong::train::{self, Schedule, TrainConfig, TrainOptions, TrainReport};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use tch::Device;
@@ -240,6 +247,86 @@ pub fn tiny_ch04(runs_dir: &Path) -> Ch04Config {
     }
 }
 
+/// Chapter 5 shrunk to seconds on [`tiny_ch04`]'s fine-tuning: a few prompts of each kind, a few steps of
+/// every stage (call under [`torch_lock`]).
+pub fn tiny_ch05(runs_dir: &Path) -> Ch05Config {
+    let base = tiny_ch04(runs_dir);
+    let sft = Ch04Config {
+        instruct: InstructConfig {
+            summaries: false,
+            ..base.instruct.clone()
+        },
+        diversities: vec![base.pretrain.world.diversity],
+        ..base
+    };
+    let policy = |advantage| PolicyConfig {
+        advantage,
+        steps: 3,
+        prompts_per_step: 2,
+        answers_per_prompt: 2,
+        epochs: 1,
+        max_answer_tokens: 8,
+        ..PolicyConfig::default()
+    };
+    Ch05Config {
+        runs_dir: runs_dir.to_path_buf(),
+        run_name: "ch05".into(),
+        device: DeviceChoice::Cpu,
+        threads: 1,
+        seed: 3,
+        progress: ProgressMode::Quiet,
+        language: Language::En,
+        sft,
+        demonstrations: PromptCounts {
+            facts: 0,
+            unknown: 2,
+            forbidden: 2,
+        },
+        demo_repeats: 2,
+        demo_train: TrainConfig {
+            steps: 4,
+            batch_size: 4,
+            block_size: 80,
+            warmup_steps: 2,
+            eval_every: 2,
+            eval_batches: 1,
+            ..Ch04Config::default().sft_train
+        },
+        train_prompts: PromptCounts {
+            facts: 4,
+            unknown: 2,
+            forbidden: 2,
+        },
+        eval_prompts: PromptCounts {
+            facts: 2,
+            unknown: 2,
+            forbidden: 2,
+        },
+        answers_per_prompt: 2,
+        written_answers: true,
+        label_noise: 0.0,
+        temperature: 1.0,
+        max_answer_tokens: 8,
+        reward: RewardConfig {
+            steps: 4,
+            batch_size: 4,
+            lr: 1e-3,
+            eval_every: 2,
+            seed: 1,
+        },
+        ppo: policy(Advantage::Gae),
+        grpo: policy(Advantage::Group),
+        dpo: DpoConfig {
+            steps: 4,
+            batch_size: 4,
+            lr: 1e-4,
+            beta: 0.1,
+            eval_every: 2,
+            seed: 1,
+        },
+    }
+}
+
 /// Assert that the command failed cleanly and return its one error line.
 pub fn error_line(out: &Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -315,6 +402,77 @@ pub fn pretrained_chat_gpt(world: &World) -> (Tokenizer, Model) {
     };
     train::train(&mut model, &tokenizer, &split, &pretrain, &quiet()).unwrap();
     (tokenizer, model)
+}
+
+/// What fine-tuning on four people's facts did: the questions, the answers' scores before and after, and the
+/// training report.
+pub struct FactTuning {
+    pub questions: Vec<Example>,
+    pub before: AnswerScore,
+    pub after: AnswerScore,
+    pub report: TrainReport,
+}
+
+/// Fine-tune `model` for 200 steps (rate 3e-3) on the facts of `world`'s people 0 to 3, asked both ways,
+/// and score its answers to those questions before and after: the English test in tests/ch04 and its
+/// Chinese twin in tests/chinese.
+pub fn fine_tune_on_four_people(
+    world: &World,
+    tokenizer: &Tokenizer,
+    model: &mut Model,
+) -> FactTuning {
+    let people: Vec<usize> = (0..4).collect();
+    let instructions = InstructConfig {
+        phrasings: 2,
+        summaries: false,
+        arithmetic: 0,
+        seed: 0,
+    };
+    let train_set = instruct::instructions(world, &people, &instructions);
+    assert_eq!(train_set.len(), 4 * 8 * 2);
+    let held_out = instruct::fact_questions(world, &[10, 11]);
+    let data = SftData::new(tokenizer, &train_set, &held_out, true, 64).unwrap();
+    let questions = instruct::fact_questions(world, &people);
+    let before = sft::score_answers(model, tokenizer, &questions, 32).unwrap();
+    let cfg = TrainConfig {
+        steps: 200,
+        batch_size: 16,
+        block_size: 64,
+        lr: 3e-3,
+        schedule: Schedule::Constant,
+        warmup_steps: 10,
+        eval_every: 200,
+        eval_batches: 2,
+        seed: 3,
+        ..TrainConfig::default()
+    };
+    let report = train::train(model, tokenizer, &data, &cfg, &quiet()).unwrap();
+    let after = sft::score_answers(model, tokenizer, &questions, 32).unwrap();
+    FactTuning {
+        questions,
+        before,
+        after,
+        report,
+    }
+}
+
+/// Run the `jielong` binary with `args` on one thread, `input` on its standard input.
+pub fn jielong_with_input(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jielong"))
+        .args(args)
+        .env("OMP_NUM_THREADS", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the jielong binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// Run the `jielong` binary with `args` on one thread.

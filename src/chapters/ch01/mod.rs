@@ -15,6 +15,7 @@ pub mod figures;
 pub mod report;
 pub mod sampling;
 pub mod training;
+pub mod words;
 
 pub use figures::{loss_curves_figure, loss_figure, next_token_figure};
 pub use report::*;
@@ -22,6 +23,7 @@ pub use sampling::*;
 pub use training::*;
 
 use crate::data::CorpusSource;
+use crate::data::world::Language;
 use crate::device::DeviceChoice;
 use crate::generate::{Preset, SamplingConfig, Trace};
 use crate::model::{GptConfig, ModelConfig};
@@ -46,6 +48,10 @@ pub struct Ch01Config {
     pub threads: usize,
     /// Seed of model initialisation.
     pub seed: u64,
+    /// The language of the run, `"en"` (the default) or `"zh"`: the built-in world is told in it, and a
+    /// Chinese run writes under `<runs_dir>/zh/`. `--lang` sets it together with the prompts.
+    #[serde(skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// The text to learn from.
     pub corpus: CorpusSource,
     /// Fraction of the text held out for validation.
@@ -89,12 +95,14 @@ impl Default for Ch01Config {
             n_embd: 128,
             ..GptConfig::default()
         };
+        let (prompt, repetition_prompts) = prompts(Language::En);
         Ch01Config {
             runs_dir: PathBuf::from("runs"),
             run_name: "ch01".into(),
             device: DeviceChoice::Auto,
             threads: 0,
             seed: 1337,
+            language: Language::En,
             corpus: CorpusSource::default(),
             val_fraction: 0.1,
             bigram_train: TrainConfig {
@@ -110,13 +118,11 @@ impl Default for Ch01Config {
                 steps: 1500,
                 ..TrainConfig::default()
             },
-            prompt: "Bide Kurur's pet is a ".into(),
+            prompt,
             temperatures: vec![0.5, 1.0, 2.0],
             top_tokens: 10,
             sample_tokens: 240,
-            repetition_prompts: ["The ", "One day", "In the", "Kape Nalen", "Her pet"]
-                .map(String::from)
-                .to_vec(),
+            repetition_prompts,
             repetition_seeds: 3,
             repetition_ngram: 4,
             trace_preset: Preset::Balanced,
@@ -127,7 +133,35 @@ impl Default for Ch01Config {
     }
 }
 
+/// The prompts of chapter 1 in `language`. The default world's people are the same in both languages, so
+/// the Chinese prompts ask about the same people (Bide Kurur is 田鑫丽, Kape Nalen is 段晶琳).
+pub fn prompts(language: Language) -> (String, Vec<String>) {
+    let (prompt, repetition): (&str, [&str; 5]) = match language {
+        Language::En => (
+            "Bide Kurur's pet is a ",
+            ["The ", "One day", "In the", "Kape Nalen", "Her pet"],
+        ),
+        Language::Zh => ("田鑫丽的宠物是", ["那", "一个", "那天", "段晶琳", "后来，"]),
+    };
+    (prompt.into(), repetition.map(String::from).to_vec())
+}
+
 impl Ch01Config {
+    /// Put the run in `language` (`--lang`): the world told in it, and the prompts in it.
+    pub fn set_language(&mut self, language: Language) {
+        self.language = language;
+        (self.prompt, self.repetition_prompts) = prompts(language);
+    }
+
+    /// The config as the run uses it: the built-in world told in the chapter's language, and a Chinese
+    /// run's directory under `zh/` ([`super::runs_dir_in`]).
+    pub fn localized(&self) -> Result<Self> {
+        let mut cfg = self.clone();
+        super::localize_corpus(&mut cfg.corpus, cfg.language, "corpus")?;
+        cfg.runs_dir = super::runs_dir_in(&cfg.runs_dir, cfg.language);
+        Ok(cfg)
+    }
+
     /// Refuse a config that would fail only after minutes of training: an impossible GPT shape, a training
     /// window longer than the GPT's context, a temperature that is not positive.
     pub fn validate(&self) -> Result<()> {
@@ -234,6 +268,9 @@ pub struct Repetition {
 pub struct Ch01Result {
     /// The device the models ran on.
     pub device: String,
+    /// The language of the run: its report and charts are written in it.
+    #[serde(default, skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// Characters in the corpus.
     pub corpus_chars: usize,
     /// Tokens in the vocabulary.
@@ -263,6 +300,7 @@ pub struct Ch01Result {
 /// Run chapter 1's experiment and write `runs/<run_name>/`: the steps below, in order.
 pub fn run(cfg: &Ch01Config) -> Result<Ch01Result> {
     let clock = Instant::now();
+    let cfg = &cfg.localized()?;
     cfg.validate()?;
     let device = super::prepare(cfg.device, cfg.threads, cfg.seed)?;
     let run = create_run(cfg)?;
@@ -281,6 +319,7 @@ pub fn run(cfg: &Ch01Config) -> Result<Ch01Result> {
 
     let result = Ch01Result {
         device: crate::device::describe(device),
+        language: cfg.language,
         corpus_chars: data.text.chars().count(),
         vocab_size,
         uniform_loss,

@@ -1,33 +1,33 @@
 //! Chapter 1's report.md.
 
+use super::words::words;
 use super::{Ch01Config, Ch01Result};
+use crate::chapters::fill;
 use crate::markdown::Table;
 use crate::plot::{self};
 use std::fmt::Write as _;
 
 /// The run's report.md: the numbers in tables, the samples verbatim.
+/// In the run's language (`cfg.language`).
 pub fn report(cfg: &Ch01Config, r: &Ch01Result) -> String {
+    let w = words(cfg.language);
     let mut md = String::new();
-    let _ = writeln!(md, "# Chapter 1 — text continuation\n");
-    let _ = writeln!(
-        md,
-        "Device: {} · corpus: {} characters · vocabulary: {} tokens · wall time {:.0} s\n",
-        r.device, r.corpus_chars, r.vocab_size, r.seconds
-    );
-    let _ = writeln!(md, "![loss curves](loss.svg)\n");
-    let mut models = Table::new(
-        [
-            "model",
-            "parameters",
-            "train loss",
-            "validation loss",
-            "tokens/s",
-            "seconds",
+    let _ = writeln!(md, "# {}\n", w.title);
+    let seconds = format!("{:.0}", r.seconds);
+    let summary = fill(
+        w.summary,
+        &[
+            ("device", &r.device),
+            ("chars", &r.corpus_chars),
+            ("vocab", &r.vocab_size),
+            ("seconds", &seconds),
         ],
-        "lrrrrr",
     );
+    let _ = writeln!(md, "{summary}\n");
+    let _ = writeln!(md, "![loss curves](loss.svg)\n");
+    let mut models = Table::new(w.model_header, "lrrrrr");
     let uniform = format!("{:.3}", r.uniform_loss);
-    models.row(["uniform guess", "0", &uniform, &uniform, "", ""]);
+    models.row([w.uniform_row, "0", &uniform, &uniform, "", ""]);
     for m in [&r.bigram, &r.gpt] {
         models.row([
             m.model.clone(),
@@ -39,10 +39,10 @@ pub fn report(cfg: &Ch01Config, r: &Ch01Result) -> String {
         ]);
     }
     md += &models.to_string();
+    let next_token = fill(w.next_token, &[("prompt", &cfg.prompt)]);
     let _ = writeln!(
         md,
-        "\n## Next token after \"{}\"\n\n![next-token distribution](next_token.svg)\n",
-        cfg.prompt
+        "\n## {next_token}\n\n![next-token distribution](next_token.svg)\n"
     );
     for d in &r.next_token {
         let tokens: Vec<String> = d
@@ -53,24 +53,16 @@ pub fn report(cfg: &Ch01Config, r: &Ch01Result) -> String {
             .collect();
         let _ = writeln!(md, "- T = {}: {}", d.temperature, tokens.join(", "));
     }
-    let _ = writeln!(md, "\n## Samples\n");
+    let _ = writeln!(md, "\n## {}\n", w.samples);
     for s in &r.samples {
-        let _ = writeln!(
-            md,
-            "**{}** (T = {}, top-p = {}):\n\n> {}{}\n",
-            s.preset,
-            s.sampling.temperature,
-            s.sampling.top_p,
-            cfg.prompt,
-            s.text.replace('\n', "\n> ")
-        );
+        let (t, p) = (s.sampling.temperature, s.sampling.top_p);
+        let heading = fill(w.sample, &[("preset", &s.preset), ("t", &t), ("p", &p)]);
+        let text = s.text.replace('\n', "\n> ");
+        let _ = writeln!(md, "{heading}\n\n> {}{text}\n", cfg.prompt);
     }
-    let _ = writeln!(
-        md,
-        "## Repetition ({}-word n-grams repeated)\n",
-        cfg.repetition_ngram
-    );
-    let mut repetition = Table::new(["decoding", "repeated fraction", "outputs"], "lrr");
+    let repetition = fill(w.repetition, &[("n", &cfg.repetition_ngram)]);
+    let _ = writeln!(md, "## {repetition}\n");
+    let mut repetition = Table::new(w.repetition_header, "lrr");
     for rep in &r.repetition {
         repetition.row([
             rep.decoding.clone(),
@@ -79,7 +71,7 @@ pub fn report(cfg: &Ch01Config, r: &Ch01Result) -> String {
         ]);
     }
     md += &repetition.to_string();
-    let _ = write!(md, "\n## Step by step\n\n{}", trace_markdown(cfg, r));
+    let _ = write!(md, "\n## {}\n\n{}", w.step_by_step, trace_markdown(cfg, r));
     md
 }
 
@@ -89,16 +81,17 @@ const TRACE_CONTEXT_CHARS: usize = 16;
 /// trace.md: which run and settings the trace comes from, then its table (the book includes this file).
 pub fn trace_markdown(cfg: &Ch01Config, r: &Ch01Result) -> String {
     let s = &r.trace.sampling;
-    format!(
-        "The {} preset (temperature {}, top-p {}), seed {}, {} tokens; the model's {} most likely \
-         candidates per step; GPT trained on {}.\n\n{}",
-        cfg.trace_preset.name(),
-        s.temperature,
-        s.top_p,
-        s.seed,
-        s.max_new_tokens,
-        cfg.trace_candidates,
-        r.device,
-        r.trace.table(TRACE_CONTEXT_CHARS)
-    )
+    let caption = fill(
+        words(cfg.language).trace,
+        &[
+            ("preset", &cfg.trace_preset.name()),
+            ("t", &s.temperature),
+            ("p", &s.top_p),
+            ("seed", &s.seed),
+            ("tokens", &s.max_new_tokens),
+            ("candidates", &cfg.trace_candidates),
+            ("device", &r.device),
+        ],
+    );
+    format!("{caption}\n\n{}", r.trace.table(TRACE_CONTEXT_CHARS))
 }

@@ -5,7 +5,7 @@ use super::variants::{
     remedy_variants, schedule_variants,
 };
 use crate::data::CorpusSource;
-use crate::data::world::{MAX_DIVERSITY, WorldConfig};
+use crate::data::world::{Language, MAX_DIVERSITY, WorldConfig};
 use crate::device::DeviceChoice;
 use crate::model::GptConfig;
 use crate::progress::ProgressMode;
@@ -32,6 +32,11 @@ pub struct Ch02Config {
     pub seed: u64,
     /// How to show training progress.
     pub progress: ProgressMode,
+
+    /// The language of the run, `"en"` (the default) or `"zh"`: every world of the chapter is told in it,
+    /// and a Chinese run writes under `<runs_dir>/zh/`.
+    #[serde(skip_serializing_if = "Language::is_english")]
+    pub language: Language,
 
     /// Part 1's text (plenty of it: here only optimization can fail).
     pub corpus: CorpusSource,
@@ -89,6 +94,7 @@ impl Default for Ch02Config {
             threads: 0,
             seed: 1337,
             progress: ProgressMode::Auto,
+            language: Language::En,
             corpus: CorpusSource::default(),
             val_fraction: 0.1,
             small_model: GptConfig {
@@ -194,6 +200,23 @@ impl Ch02Config {
         );
         all.push(baseline);
         all
+    }
+
+    /// Put the run in `language` (`--lang`): every world of the chapter told in it.
+    pub fn set_language(&mut self, language: Language) {
+        self.language = language;
+    }
+
+    /// The config as the run uses it: every world told in the chapter's language, and a Chinese run's
+    /// directory under `zh/` ([`crate::chapters::runs_dir_in`]).
+    pub fn localized(&self) -> Result<Self> {
+        use crate::chapters::{localize_corpus, localize_world, runs_dir_in};
+        let mut cfg = self.clone();
+        localize_corpus(&mut cfg.corpus, cfg.language, "corpus")?;
+        localize_world(&mut cfg.small_world, cfg.language, "small_world")?;
+        localize_world(&mut cfg.pretrain_world, cfg.language, "pretrain_world")?;
+        cfg.runs_dir = runs_dir_in(&cfg.runs_dir, cfg.language);
+        Ok(cfg)
     }
 
     // ANCHOR: part2_texts

@@ -109,6 +109,7 @@ pub struct Ch02Result {
 /// Run chapter 2's experiments and write `runs/<run_name>/`.
 pub fn run(cfg: &Ch02Config) -> Result<Ch02Result> {
     let clock = Instant::now();
+    let cfg = &cfg.localized()?;
     cfg.validate()?;
     let device = super::prepare(cfg.device, cfg.threads, cfg.seed)?;
     let run = RunDir::create(&cfg.runs_dir, &cfg.run_name)?;

@@ -1,6 +1,6 @@
 //! Chapter 3's config, with its presets (`tiny` for a CPU, `small` for a GPU).
 
-use crate::data::world::WorldConfig;
+use crate::data::world::{Language, WorldConfig};
 use crate::device::DeviceChoice;
 use crate::model::{GptConfig, ModelConfig, Position};
 use crate::progress::ProgressMode;
@@ -26,6 +26,10 @@ pub struct Ch03Config {
     pub seed: u64,
     /// How to show training progress.
     pub progress: ProgressMode,
+    /// The language of the run, `"en"` (the default) or `"zh"`: the world is told in it, and a Chinese run
+    /// writes under `<runs_dir>/zh/`. `--lang` sets it together with the prompts.
+    #[serde(skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// The world whose text is the pretraining corpus.
     pub world: WorldConfig,
     /// Render seed of the validation text: the same people and facts, told in other words and order.
@@ -62,9 +66,33 @@ impl Default for Ch03Config {
     }
 }
 
+/// The sample prompt and the questions of chapter 3 in `language`; `{name}` is a person of the world.
+pub fn prompts(language: Language) -> (String, Vec<String>) {
+    let (sample, questions): (&str, [&str; 3]) = match language {
+        Language::En => (
+            "{name} was born in",
+            [
+                "Where was {name} born?",
+                "Question: What is the job of {name}?\nAnswer:",
+                "Please tell me the name of {name}'s pet.",
+            ],
+        ),
+        Language::Zh => (
+            "{name}出生在",
+            [
+                "{name}出生在哪里？",
+                "问题：{name}是做什么工作的？\n回答：",
+                "请告诉我{name}的宠物叫什么名字。",
+            ],
+        ),
+    };
+    (sample.into(), questions.map(String::from).to_vec())
+}
+
 impl Ch03Config {
     /// The CPU preset: a 4-layer, 128-wide GPT on 200 people's stories, a few minutes on two cores.
     pub fn tiny() -> Self {
+        let (sample_prompt, questions) = prompts(Language::En);
         Ch03Config {
             runs_dir: PathBuf::from("runs"),
             run_name: "ch03".into(),
@@ -72,6 +100,7 @@ impl Ch03Config {
             threads: 0,
             seed: 1337,
             progress: ProgressMode::Auto,
+            language: Language::En,
             world: WorldConfig::default(),
             val_render_seed: 7,
             bpe_vocab_size: 512,
@@ -98,15 +127,9 @@ impl Ch03Config {
             compare: true,
             cloze_people: 50,
             cloze_options: 4,
-            sample_prompt: "{name} was born in".into(),
+            sample_prompt,
             sample_tokens: 24,
-            questions: [
-                "Where was {name} born?",
-                "Question: What is the job of {name}?\nAnswer:",
-                "Please tell me the name of {name}'s pet.",
-            ]
-            .map(String::from)
-            .to_vec(),
+            questions,
             context_lengths: vec![32, 64, 128, 256, 512, 1024],
             generation_lengths: vec![16, 32, 64, 112],
             peak_flops: None,
@@ -158,6 +181,21 @@ impl Ch03Config {
             "small" => Ok(Self::small()),
             other => bail!("chapter 3 has no preset {other:?}; available: tiny, small"),
         }
+    }
+
+    /// Put the run in `language` (`--lang`): the world told in it, and the prompts in it.
+    pub fn set_language(&mut self, language: Language) {
+        self.language = language;
+        (self.sample_prompt, self.questions) = prompts(language);
+    }
+
+    /// The config as the run uses it: the world told in the chapter's language, and a Chinese run's
+    /// directory under `zh/` ([`crate::chapters::runs_dir_in`]).
+    pub fn localized(&self) -> Result<Self> {
+        let mut cfg = self.clone();
+        crate::chapters::localize_world(&mut cfg.world, cfg.language, "world")?;
+        cfg.runs_dir = crate::chapters::runs_dir_in(&cfg.runs_dir, cfg.language);
+        Ok(cfg)
     }
 
     /// Refuse a config that would fail only after minutes of work.

@@ -2,7 +2,7 @@
 
 use super::config::Ch03Config;
 use crate::data::Split;
-use crate::data::world::{World, WorldConfig};
+use crate::data::world::{Language, World, WorldConfig};
 use crate::tokenizer::{BpeTokenizer, Tokenizer};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -54,11 +54,17 @@ impl Ch03Data {
     }
 
     /// The example sentences of the tokenizer comparison and the attention figure: the first fact of the
-    /// first person in the canonical wording, and a line of Tang poetry the BPE vocabulary never saw.
+    /// first person in the canonical wording, and a sentence in the other language, which the BPE
+    /// vocabulary never saw — a line of Tang poetry for the English world, an English sentence for the
+    /// Chinese one.
     pub fn examples(&self) -> [String; 2] {
+        let unseen = match self.world.language() {
+            Language::En => "春眠不觉晓，处处闻啼鸟。",
+            Language::Zh => "Where was Ada Toko born?",
+        };
         [
             self.world.sentence(&self.world.person_facts(0)[0], 0),
-            "春眠不觉晓，处处闻啼鸟。".to_string(),
+            unseen.to_string(),
         ]
     }
 

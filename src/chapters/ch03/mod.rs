@@ -84,6 +84,7 @@ pub struct Ch03Result {
 /// Run chapter 3's experiment and write `runs/<run_name>/`.
 pub fn run(cfg: &Ch03Config) -> Result<Ch03Result> {
     let clock = Instant::now();
+    let cfg = &cfg.localized()?;
     cfg.validate()?;
     let setting = (cfg.device, cfg.threads, cfg.seed);
     let (device, run) = super::open_run(cfg, &cfg.runs_dir, &cfg.run_name, setting)?;

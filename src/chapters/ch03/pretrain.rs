@@ -118,6 +118,7 @@ pub fn pretrain(cfg: &Ch03Config, data: &Ch03Data, device: Device) -> Result<Pre
 /// The pretrained checkpoint of `cfg`, made by [`pretrain`] first if it is missing: what chapters 4 and 5
 /// call before they start.
 pub fn ensure_pretrained(cfg: &Ch03Config) -> Result<PathBuf> {
+    let cfg = &cfg.localized()?;
     let path = pretrained_checkpoint_path(cfg);
     if !path.exists() {
         cfg.validate()?;

@@ -3,6 +3,7 @@
 
 use super::config::Ch04Config;
 use super::data::Ch04Data;
+use super::words::words;
 use crate::chapters::ch03::{self};
 use crate::data::instruct::{self, Example};
 use crate::data::world::{Relation, World};
@@ -79,24 +80,22 @@ pub fn before_after(
     tokenizer: &Tokenizer,
 ) -> Result<Vec<BeforeAfter>> {
     let held = cfg.sft_people;
+    let [tuned_person, held_person, addition, _] = words(cfg.language).about;
     let questions = [
         (
-            "fine-tuned person",
+            tuned_person,
             instruct::fact_question(&data.world, 0, Relation::BirthCity, 0).prompt,
         ),
+        (tuned_person, instruct::summary(&data.world, 1).prompt),
         (
-            "fine-tuned person",
-            instruct::summary(&data.world, 1).prompt,
-        ),
-        (
-            "held-out person",
+            held_person,
             instruct::fact_question(&data.world, held, Relation::Job, 0).prompt,
         ),
         (
-            "held-out person",
+            held_person,
             instruct::fact_question(&data.world, held + 1, Relation::PetName, 1).prompt,
         ),
-        ("addition", "What is 25 plus 17?".to_string()),
+        (addition, instruct::addition_in(cfg.language, 25, 17).prompt),
     ];
     questions
         .iter()
@@ -117,8 +116,15 @@ pub fn unknown_people(
         .iter()
         .zip(Relation::ALL.iter().cycle())
         .map(|(name, &relation)| {
-            let q = instruct::unknown_person(name, relation).prompt;
-            ask_both(cfg, "nobody", &q, base, tuned, tokenizer)
+            let q = instruct::unknown_person_in(world.language(), name, relation).prompt;
+            ask_both(
+                cfg,
+                words(cfg.language).about[3],
+                &q,
+                base,
+                tuned,
+                tokenizer,
+            )
         })
         .collect()
 }

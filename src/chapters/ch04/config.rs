@@ -2,6 +2,7 @@
 
 use crate::chapters::ch03::Ch03Config;
 use crate::data::instruct::InstructConfig;
+use crate::data::world::Language;
 use crate::device::DeviceChoice;
 use crate::model::LoraConfig;
 use crate::progress::ProgressMode;
@@ -26,6 +27,10 @@ pub struct Ch04Config {
     pub seed: u64,
     /// How to show training progress.
     pub progress: ProgressMode,
+    /// The language of the run, `"en"` (the default) or `"zh"`: the world, its questions and answers, and
+    /// the pretraining are in it, and a Chinese run writes under `<runs_dir>/zh/`.
+    #[serde(skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// Chapter 3's config: where the pretrained model is, and how to make it if it is missing.
     pub pretrain: Ch03Config,
     /// People `0..sft_people` are in the fine-tuning data; the others are held out.
@@ -61,6 +66,7 @@ impl Default for Ch04Config {
             threads: 0,
             seed: 1337,
             progress: ProgressMode::Auto,
+            language: Language::En,
             pretrain,
             sft_people: 100,
             instruct: InstructConfig::default(),
@@ -89,6 +95,23 @@ impl Default for Ch04Config {
 }
 
 impl Ch04Config {
+    /// Put the run in `language` (`--lang`): the world, the questions and the pretraining in it.
+    pub fn set_language(&mut self, language: Language) {
+        self.language = language;
+        self.pretrain.set_language(language);
+    }
+
+    /// The config as the run uses it: the pretraining in the chapter's language, and a Chinese run's
+    /// directories under `zh/` ([`crate::chapters::runs_dir_in`]).
+    pub fn localized(&self) -> Result<Self> {
+        use crate::chapters::{nested_language, runs_dir_in};
+        let mut cfg = self.clone();
+        cfg.pretrain.language = nested_language(cfg.pretrain.language, cfg.language, "pretrain")?;
+        cfg.pretrain = cfg.pretrain.localized()?;
+        cfg.runs_dir = runs_dir_in(&cfg.runs_dir, cfg.language);
+        Ok(cfg)
+    }
+
     /// Refuse a config that would fail only after minutes of work.
     pub fn validate(&self) -> Result<()> {
         self.pretrain.validate()?;

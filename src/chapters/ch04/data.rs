@@ -36,7 +36,7 @@ pub fn prepare_data(cfg: &Ch04Config) -> Result<Ch04Data> {
         eval_sft_people: instruct::fact_questions(&world, &sft[..cfg.eval_people]),
         eval_held_out: instruct::fact_questions(&world, &held[..cfg.eval_people]),
         eval_arithmetic: (0..cfg.eval_arithmetic)
-            .map(|_| instruct::arithmetic(&mut rng))
+            .map(|_| instruct::arithmetic_in(world.language(), &mut rng))
             .collect(),
         world,
     })

@@ -21,6 +21,7 @@ pub mod data;
 pub mod figures;
 pub mod finetune;
 pub mod report;
+pub mod words;
 
 pub use answers::*;
 pub use config::*;
@@ -32,6 +33,8 @@ pub use report::*;
 use super::ch03::{self};
 use super::prepare;
 use crate::checkpoint;
+use crate::data::instruct;
+use crate::data::world::Language;
 use crate::device::{self};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -51,6 +54,9 @@ pub fn finetuned_checkpoint_path(cfg: &Ch04Config) -> PathBuf {
 pub struct Ch04Result {
     /// The device.
     pub device: String,
+    /// The language of the run: its report and charts are written in it.
+    #[serde(default, skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// Fine-tuning examples.
     pub train_examples: usize,
     /// One example conversation, token by token, with its mask.
@@ -76,6 +82,7 @@ pub struct Ch04Result {
 /// Run chapter 4's experiment and write `runs/<run_name>/`.
 pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
     let clock = Instant::now();
+    let cfg = &cfg.localized()?;
     cfg.validate()?;
     let setting = (cfg.device, cfg.threads, cfg.seed);
     let (device, run) = super::open_run(cfg, &cfg.runs_dir, &cfg.run_name, setting)?;
@@ -86,19 +93,14 @@ pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
         data: &data,
         device,
     };
+    let [masked, unmasked, random, lora] = words::words(cfg.language).runs;
 
-    let (model, tokenizer, main) = finetune(
-        &setup,
-        "answers only (masked)",
-        "sft",
-        &pretrained,
-        Start::Pretrained,
-        true,
-    )?;
+    let (model, tokenizer, main) =
+        finetune(&setup, masked, "sft", &pretrained, Start::Pretrained, true)?;
     let mask_example = mask_example(&tokenizer, &data.train[0])?;
     let (_, _, unmasked) = finetune(
         &setup,
-        "every token",
+        unmasked,
         "sft-unmasked",
         &pretrained,
         Start::Pretrained,
@@ -106,13 +108,13 @@ pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
     )?;
     let (_, _, random) = finetune(
         &setup,
-        "random start",
+        random,
         "sft-random",
         &pretrained,
         Start::Random,
         true,
     )?;
-    let lora_label = format!("LoRA r = {}", cfg.lora.rank);
+    let lora_label = super::fill(lora, &[("rank", &cfg.lora.rank)]);
     let (_, _, lora) = finetune(
         &setup,
         &lora_label,
@@ -128,12 +130,16 @@ pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
     let unknown = unknown_people(cfg, &data.world, &base, &model, &tokenizer)?;
     let invented = unknown
         .iter()
-        .filter(|u| !u.finetuned.contains("don't know"))
+        .filter(|u| {
+            !u.finetuned
+                .contains(instruct::asking(cfg.language).dont_know)
+        })
         .count() as f64
         / unknown.len().max(1) as f64;
     let runs = vec![main, unmasked, random, lora];
     let result = Ch04Result {
         device: device::describe(device),
+        language: cfg.language,
         train_examples: data.train.len(),
         mask_example,
         runs,
@@ -152,6 +158,7 @@ pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
 /// The fine-tuned checkpoint of `cfg`, made first (pretraining too, if needed) when it is missing: what
 /// chapter 5 calls before it starts.
 pub fn ensure_finetuned(cfg: &Ch04Config) -> Result<PathBuf> {
+    let cfg = &cfg.localized()?;
     let path = finetuned_checkpoint_path(cfg);
     if !path.exists() {
         cfg.validate()?;
@@ -165,7 +172,7 @@ pub fn ensure_finetuned(cfg: &Ch04Config) -> Result<PathBuf> {
         };
         finetune(
             &setup,
-            "answers only (masked)",
+            words::words(cfg.language).runs[0],
             "sft",
             &pretrained,
             Start::Pretrained,

@@ -1,18 +1,23 @@
 //! Chapter 4's report.md.
 
 use super::Ch04Result;
+use super::words::words;
+use crate::chapters::fill;
 use crate::markdown::Table;
 use std::fmt::Write as _;
 
-/// The report printed at the end and written as report.md.
+/// The report printed at the end and written as report.md, in the run's language.
 pub fn report(r: &Ch04Result) -> String {
+    let w = words(r.language);
     let mut md = String::new();
-    let _ = writeln!(md, "# Chapter 4 — supervised fine-tuning\n");
-    let _ = writeln!(
-        md,
-        "Device: {} · {} fine-tuning examples · wall time {:.0} s\n",
-        r.device, r.train_examples, r.seconds
-    );
+    let _ = writeln!(md, "# {}\n", w.title);
+    let seconds = format!("{:.0}", r.seconds);
+    let slots: [(&str, &dyn std::fmt::Display); 3] = [
+        ("device", &r.device),
+        ("examples", &r.train_examples),
+        ("seconds", &seconds),
+    ];
+    let _ = writeln!(md, "{}\n", fill(w.summary, &slots));
     let shown: String = r
         .mask_example
         .iter()
@@ -24,25 +29,10 @@ pub fn report(r: &Ch04Result) -> String {
             }
         })
         .collect();
-    let _ = writeln!(
-        md,
-        "The loss counts only the ⟦marked⟧ tokens:\n\n    {shown}\n"
-    );
+    let _ = writeln!(md, "{}\n\n    {shown}\n", w.mask);
     let _ = writeln!(md, "![loss](sft_loss.svg)\n\n![accuracy](accuracy.svg)\n");
     let f3 = |x: f64| format!("{x:.3}");
-    let mut runs = Table::new(
-        [
-            "run",
-            "trainable parameters",
-            "answer loss",
-            "fine-tuned people",
-            "held-out people",
-            "exact match",
-            "stops",
-            "addition",
-        ],
-        "lrrrrrrr",
-    );
+    let mut runs = Table::new(w.runs_header, "lrrrrrrr");
     for run in &r.runs {
         runs.row([
             run.label.clone(),
@@ -56,19 +46,8 @@ pub fn report(r: &Ch04Result) -> String {
         ]);
     }
     md += &runs.to_string();
-    let _ = writeln!(
-        md,
-        "\n## Knowledge extraction\n\n![diversity](diversity.svg)\n"
-    );
-    let mut diversity = Table::new(
-        [
-            "diversity",
-            "fine-tuned people",
-            "held-out people",
-            "held-out, recalled before fine-tuning",
-        ],
-        "rrrr",
-    );
+    let _ = writeln!(md, "\n## {}\n\n![diversity](diversity.svg)\n", w.knowledge);
+    let mut diversity = Table::new(w.diversity_header, "rrrr");
     for p in &r.diversity {
         diversity.row([
             p.diversity.to_string(),
@@ -78,27 +57,22 @@ pub fn report(r: &Ch04Result) -> String {
         ]);
     }
     md += &diversity.to_string();
-    let _ = writeln!(md, "\n## Before and after\n");
+    let _ = writeln!(md, "\n## {}\n", w.before_after);
+    let [pretrained, finetuned, cut_off] = w.answers;
     for b in r.before_after.iter().chain(&r.unknown) {
         let _ = writeln!(
             md,
-            "- ({}) {:?}\n  - pretrained: {:?}\n  - fine-tuned: {:?}{}",
+            "- ({}) {:?}\n  - {pretrained}: {:?}\n  - {finetuned}: {:?}{}",
             b.about,
             b.question,
             b.pretrained,
             b.finetuned,
-            if b.stopped { "" } else { " (did not stop)" }
+            if b.stopped { "" } else { cut_off }
         );
     }
-    let _ = writeln!(
-        md,
-        "\nAbout people who do not exist, {:.0}% of the answers invent a fact.",
-        100.0 * r.invented
-    );
-    let _ = writeln!(
-        md,
-        "\nFine-tuned checkpoint: {}",
-        r.finetuned_checkpoint.display()
-    );
+    let percent = format!("{:.0}", 100.0 * r.invented);
+    let _ = writeln!(md, "\n{}", fill(w.invented, &[("percent", &percent)]));
+    let path = r.finetuned_checkpoint.display();
+    let _ = writeln!(md, "\n{}", fill(w.checkpoint, &[("path", &path)]));
     md
 }

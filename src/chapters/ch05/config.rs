@@ -1,6 +1,7 @@
 //! Chapter 5's config: the prompts, the demonstrations, the reward model, PPO, GRPO and DPO.
 
 use crate::chapters::ch04::Ch04Config;
+use crate::data::world::Language;
 use crate::device::DeviceChoice;
 use crate::progress::ProgressMode;
 use crate::reward::RewardConfig;
@@ -49,6 +50,10 @@ pub struct Ch05Config {
     pub seed: u64,
     /// How to show progress.
     pub progress: ProgressMode,
+    /// The language of the run, `"en"` (the default) or `"zh"`: the world, the prompts, the labeller's rule
+    /// and the fine-tuning before are in it, and a Chinese run writes under `<runs_dir>/zh/`.
+    #[serde(skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// Chapter 4's config: where the fine-tuned model is, and how to make it if it is missing.
     pub sft: Ch04Config,
     /// Demonstrations the labellers write before any feedback: questions about people who do not exist
@@ -94,6 +99,7 @@ impl Default for Ch05Config {
             threads: 0,
             seed: 1337,
             progress: ProgressMode::Auto,
+            language: Language::En,
             sft: Ch04Config::default(),
             demonstrations: PromptCounts {
                 facts: 0,
@@ -135,6 +141,23 @@ impl Default for Ch05Config {
 }
 
 impl Ch05Config {
+    /// Put the run in `language` (`--lang`): the world, the prompts and the fine-tuning before in it.
+    pub fn set_language(&mut self, language: Language) {
+        self.language = language;
+        self.sft.set_language(language);
+    }
+
+    /// The config as the run uses it: chapter 4's fine-tuning in the chapter's language, and a Chinese
+    /// run's directories under `zh/` ([`crate::chapters::runs_dir_in`]).
+    pub fn localized(&self) -> Result<Self> {
+        use crate::chapters::{nested_language, runs_dir_in};
+        let mut cfg = self.clone();
+        cfg.sft.language = nested_language(cfg.sft.language, cfg.language, "sft")?;
+        cfg.sft = cfg.sft.localized()?;
+        cfg.runs_dir = runs_dir_in(&cfg.runs_dir, cfg.language);
+        Ok(cfg)
+    }
+
     /// Refuse a config that would fail only after minutes of work.
     pub fn validate(&self) -> Result<()> {
         self.sft.validate()?;

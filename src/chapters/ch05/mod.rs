@@ -20,6 +20,7 @@ pub mod figures;
 pub mod prompts;
 pub mod report;
 pub mod scores;
+pub mod words;
 
 pub use config::*;
 pub use figures::{
@@ -33,6 +34,7 @@ use super::ch04::{self};
 use crate::checkpoint;
 use crate::data::feedback::Preference;
 use crate::data::instruct::Task;
+use crate::data::world::Language;
 use crate::device::{self};
 use crate::model::Model;
 use crate::reward::{self, RewardModel, RewardReport};
@@ -69,6 +71,9 @@ pub struct BeforeAfter {
 pub struct Ch05Result {
     /// The device.
     pub device: String,
+    /// The language of the run: its report and charts are written in it.
+    #[serde(default, skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// Training and held-out prompts.
     pub prompts: (usize, usize),
     /// Fraction of the fine-tuned model's sampled answers the rule calls good.
@@ -106,6 +111,7 @@ pub fn policy_checkpoint_path(cfg: &Ch05Config, name: &str) -> PathBuf {
 /// Run chapter 5's experiment and write `runs/<run_name>/`.
 pub fn run(cfg: &Ch05Config) -> Result<Ch05Result> {
     let clock = Instant::now();
+    let cfg = &cfg.localized()?;
     cfg.validate()?;
     let setting = (cfg.device, cfg.threads, cfg.seed);
     let (device, run) = super::open_run(cfg, &cfg.runs_dir, &cfg.run_name, setting)?;
@@ -233,6 +239,7 @@ pub fn run(cfg: &Ch05Config) -> Result<Ch05Result> {
     let example_pairs = example_pairs(&train_pairs);
     let result = Ch05Result {
         device: device::describe(device),
+        language: cfg.language,
         prompts: (prompts.train.len(), prompts.eval.len()),
         sampled_good,
         pairs: (train_pairs.len(), val_pairs.len()),

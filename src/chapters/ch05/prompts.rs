@@ -5,7 +5,7 @@ use super::config::Ch05Config;
 use crate::chapters::ch04::{self};
 use crate::checkpoint;
 use crate::data::feedback::{self, Answer, Preference, PromptKind, PromptMix, Verdict};
-use crate::data::instruct::{DONT_KNOW, Example};
+use crate::data::instruct::{self, Example};
 use crate::data::world::World;
 use crate::generate::SamplingConfig;
 use crate::model::Model;
@@ -180,10 +180,9 @@ pub fn written_answers(world: &World, example: &Example) -> Vec<Answer> {
             .iter()
             .find(|p| example.prompt.contains(&p.name))
     {
-        answers.push(Answer::written(format!(
-            "{DONT_KNOW} anyone called {}.",
-            person.name
-        )));
+        let relation = crate::data::world::Relation::BirthCity; // any: only the answer is kept
+        let over_cautious = instruct::unknown_person_in(world.language(), &person.name, relation);
+        answers.push(Answer::written(over_cautious.response));
     }
     answers
 }

@@ -1,60 +1,58 @@
 //! Chapter 5's report.md.
 
 use super::Ch05Result;
+use super::words::words;
+use crate::chapters::fill;
 use crate::markdown::Table;
 use std::fmt::Write as _;
 
-/// The report printed at the end and written as report.md.
+/// The report printed at the end and written as report.md, in the run's language.
 pub fn report(r: &Ch05Result) -> String {
+    let w = words(r.language);
     let mut md = String::new();
-    let _ = writeln!(md, "# Chapter 5 — learning from feedback\n");
-    let _ = writeln!(
-        md,
-        "Device: {} · {} training and {} held-out prompts · {} training and {} held-out pairs · wall time {:.0} s\n",
-        r.device, r.prompts.0, r.prompts.1, r.pairs.0, r.pairs.1, r.seconds
-    );
-    let stages: Vec<String> = r
-        .stage_seconds
-        .iter()
-        .map(|(n, s)| format!("{n} {s:.0} s"))
+    let _ = writeln!(md, "# {}\n", w.title);
+    let seconds = format!("{:.0}", r.seconds);
+    let slots: [(&str, &dyn std::fmt::Display); 6] = [
+        ("device", &r.device),
+        ("train", &r.prompts.0),
+        ("held_out", &r.prompts.1),
+        ("train_pairs", &r.pairs.0),
+        ("held_out_pairs", &r.pairs.1),
+        ("seconds", &seconds),
+    ];
+    let _ = writeln!(md, "{}\n", fill(w.summary, &slots));
+    let [stages_line, unit] = w.stages;
+    let stages: Vec<String> = (r.stage_seconds.iter())
+        .map(|(n, s)| format!("{n} {s:.0} {unit}"))
         .collect();
-    let _ = writeln!(md, "Stages: {}\n", stages.join(" · "));
-    let _ = writeln!(
-        md,
-        "The fine-tuned model's sampled answers the rule calls good: {:.3}\n",
-        r.sampled_good
-    );
-    let _ = writeln!(md, "## What the labeller preferred\n");
+    let stages = stages.join(" · ");
+    let _ = writeln!(md, "{}\n", fill(stages_line, &[("stages", &stages)]));
+    let good = format!("{:.3}", r.sampled_good);
+    let _ = writeln!(md, "{}\n", fill(w.sampled_good, &[("good", &good)]));
+    let [pairs, chosen, rejected] = w.pairs;
+    let _ = writeln!(md, "## {pairs}\n");
     for p in &r.example_pairs {
         let _ = writeln!(
             md,
-            "- {:?}\n  - chosen: {:?}\n  - rejected: {:?}",
+            "- {:?}\n  - {chosen}{:?}\n  - {rejected}{:?}",
             p.prompt, p.chosen.text, p.rejected.text
         );
     }
+    let (after, before) = (r.reward.final_val_accuracy, r.reward.initial_val_accuracy);
+    let [after, before] = [after, before].map(|x| format!("{x:.3}"));
+    let reward_line = fill(w.reward[1], &[("after", &after), ("before", &before)]);
     let _ = writeln!(
         md,
-        "\n## Reward model\n\n![reward model](reward_model.svg)\n\nHeld-out pairs ranked right: {:.3} (before training {:.3}).\n",
-        r.reward.final_val_accuracy, r.reward.initial_val_accuracy
+        "\n## {}\n\n![reward model](reward_model.svg)\n\n{reward_line}\n",
+        w.reward[0]
     );
+    let [policies, held_out, before_after] = w.sections;
     let _ = writeln!(
         md,
-        "## Policy optimization\n\n![reward](ppo_reward.svg)\n\n![rule](ppo_rule.svg)\n\n![KL](ppo_kl.svg)\n\n![length](ppo_length.svg)\n\n![over-optimization](overoptimization.svg)\n\n![DPO](dpo.svg)\n"
+        "## {policies}\n\n![reward](ppo_reward.svg)\n\n![rule](ppo_rule.svg)\n\n![KL](ppo_kl.svg)\n\n![length](ppo_length.svg)\n\n![over-optimization](overoptimization.svg)\n\n![DPO](dpo.svg)\n"
     );
-    let _ = writeln!(md, "## Held-out prompts\n\n![scores](scores.svg)\n");
-    let mut table = Table::new(
-        [
-            "model",
-            "rule score",
-            "reward model",
-            "facts right",
-            "facts refused",
-            "\"I don't know\" about nobody",
-            "forbidden declined",
-            "words",
-        ],
-        "lrrrrrrr",
-    );
+    let _ = writeln!(md, "## {held_out}\n\n![scores](scores.svg)\n");
+    let mut table = Table::new(w.scores_header, "lrrrrrrr");
     for s in &r.scores {
         table.row([
             s.label.to_string(),
@@ -68,7 +66,7 @@ pub fn report(r: &Ch05Result) -> String {
         ]);
     }
     md += &table.to_string();
-    let _ = writeln!(md, "\n## Before and after\n");
+    let _ = writeln!(md, "\n## {before_after}\n");
     for b in &r.before_after {
         let _ = writeln!(md, "- {:?}", b.prompt);
         for (label, text, score) in &b.answers {

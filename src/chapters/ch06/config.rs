@@ -1,6 +1,7 @@
 //! Chapter 6's config: the size ladder, the ability tests and the induction experiment, with its presets.
 
 use crate::data::skills::SkillsConfig;
+use crate::data::world::Language;
 use crate::device::DeviceChoice;
 use crate::model::{GptConfig, ModelConfig, Position};
 use crate::progress::ProgressMode;
@@ -152,6 +153,10 @@ pub struct Ch06Config {
     pub seed: u64,
     /// How to show progress.
     pub progress: ProgressMode,
+    /// The language of the run, `"en"` (the default) or `"zh"`. The skills text is made of digits, letters
+    /// and code, the same in both languages; a Chinese run writes under `<runs_dir>/zh/`.
+    #[serde(skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// What the training text is made of.
     pub skills: SkillsConfig,
     /// Characters of training text.
@@ -180,6 +185,7 @@ impl Default for Ch06Config {
             threads: 0,
             seed: 1337,
             progress: ProgressMode::Auto,
+            language: Language::En,
             skills: SkillsConfig::default(),
             train_chars: 2_000_000,
             val_chars: 100_000,
@@ -208,6 +214,20 @@ impl Default for Ch06Config {
 }
 
 impl Ch06Config {
+    /// Put the run in `language` (`--lang`).
+    pub fn set_language(&mut self, language: Language) {
+        self.language = language;
+    }
+
+    /// The config as the run uses it: a Chinese run's directory under `zh/`
+    /// ([`crate::chapters::runs_dir_in`]).
+    pub fn localized(&self) -> Self {
+        Ch06Config {
+            runs_dir: crate::chapters::runs_dir_in(&self.runs_dir, self.language),
+            ..self.clone()
+        }
+    }
+
     /// The `full` preset for a GPU: six sizes spanning about 500× in parameters, trained four times longer.
     pub fn full() -> Self {
         let quick = Ch06Config::default();

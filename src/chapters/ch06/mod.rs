@@ -72,6 +72,7 @@ pub struct Ch06Result {
 /// Run chapter 6's experiment and write `runs/<run_name>/`.
 pub fn run(cfg: &Ch06Config) -> Result<Ch06Result> {
     let clock = Instant::now();
+    let cfg = &cfg.localized();
     cfg.validate()?;
     let setting = (cfg.device, cfg.threads, cfg.seed);
     let (device, run) = open_run(cfg, &cfg.runs_dir, &cfg.run_name, setting)?;
