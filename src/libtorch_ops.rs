@@ -101,9 +101,11 @@ pub fn forget_grad(param: &Tensor) {
 
 /// Let `scaled_dot_product_attention` on a GPU use cuDNN's attention kernels (`true`, libtorch's default) or
 /// leave it to the flash and memory-efficient kernels (`false`, what [`DeviceChoice::resolve`] sets for a
-/// GPU). cuDNN builds an execution plan for every new shape of its inputs; generation meets a new sequence
-/// length at every token, and on an H200 in bf16 that cost about 38 ms per token (26 tokens/s, where the
-/// same model in fp32 generated 1,500).
+/// GPU). Measured on an H200: generation in bf16 ran at 26 tokens/s for a 4 × 128 and a 6 × 256 GPT alike,
+/// about 38 ms per token whatever the model's size, where fp32 generated 1,524 and 885. cuDNN's attention
+/// serves fp16 and bf16 only and builds an execution plan for each new shape of its inputs, and generation
+/// meets a new sequence length at every token: the likely cause, not yet confirmed on a GPU (compare with
+/// `cargo bench --bench throughput -- cuda --generation-precision bf16 [--cudnn-attention]`).
 ///
 /// [`DeviceChoice::resolve`]: crate::device::DeviceChoice::resolve
 pub fn set_cudnn_attention(enabled: bool) {
