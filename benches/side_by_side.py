@@ -52,17 +52,16 @@ def main():
     print("|---|---|---:|---:|---:|---:|---:|")
     for key in runs["jielong"][0]:
         model, what = key
-        theirs_key = key  # the twin names its measurements the same way
-        if theirs_key not in runs["PyTorch"][0]:
+        if key not in runs["PyTorch"][0]:  # the twin names its measurements the same way
             continue
         ours_tps = [m[key][0] for m in runs["jielong"]]
-        theirs_tps = [m[theirs_key][0] for m in runs["PyTorch"]]
-        ours_p, theirs_p = runs["jielong"][0][key][2], runs["PyTorch"][0][theirs_key][2]
+        theirs_tps = [m[key][0] for m in runs["PyTorch"]]
+        ours_p, theirs_p = runs["jielong"][0][key][2], runs["PyTorch"][0][key][2]
         if ours_p != theirs_p:
             sys.exit(f"error: the twins differ: {model} has {ours_p} parameters in jielong, {theirs_p} in PyTorch")
         o, t = statistics.median(ours_tps), statistics.median(theirs_tps)
         ours_ms = statistics.median(m[key][1] for m in runs["jielong"])
-        theirs_ms = statistics.median(m[theirs_key][1] for m in runs["PyTorch"])
+        theirs_ms = statistics.median(m[key][1] for m in runs["PyTorch"])
         print(
             f"| {model} | {what} | {o:.0f} ({min(ours_tps):.0f}–{max(ours_tps):.0f}) "
             f"| {t:.0f} ({min(theirs_tps):.0f}–{max(theirs_tps):.0f}) "

@@ -54,27 +54,9 @@ struct Args {
     cudnn_attention: bool,
     /// Precision of the generation measurements (fp32, as PyTorch's twin generates; or bf16, auto).
     #[arg(long, value_enum, default_value = "fp32")]
-    generation_precision: GenerationPrecision,
+    generation_precision: Precision,
     #[arg(long, hide = true)]
     bench: bool,
-}
-
-/// [`Precision`] as a command-line value.
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum GenerationPrecision {
-    Fp32,
-    Bf16,
-    Auto,
-}
-
-impl GenerationPrecision {
-    fn precision(self) -> Precision {
-        match self {
-            GenerationPrecision::Fp32 => Precision::Fp32,
-            GenerationPrecision::Bf16 => Precision::Bf16,
-            GenerationPrecision::Auto => Precision::Auto,
-        }
-    }
 }
 
 /// One measurement, as `make bench` reads it.
@@ -173,7 +155,7 @@ fn main() -> Result<()> {
             let (tps, ms) = training_speed(&mut model, &split, &cfg, precision, args.steps);
             report(what, tps, ms)?;
         }
-        model.set_precision(args.generation_precision.precision().kind_on(dev));
+        model.set_precision(args.generation_precision.kind_on(dev));
         for (use_cache, what) in [
             (true, "generate (KV cache)"),
             (false, "generate (no cache)"),

@@ -35,7 +35,7 @@ TRAININGS = [
 
 
 class Attention(nn.Module):
-    def __init__(self, c, n_head, n_layer):
+    def __init__(self, c, n_head):
         super().__init__()
         self.qkv = nn.Linear(c, 3 * c)
         self.proj = nn.Linear(c, c)
@@ -55,10 +55,10 @@ class Attention(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, c, n_head, n_layer):
+    def __init__(self, c, n_head):
         super().__init__()
         self.ln1, self.ln2 = nn.LayerNorm(c), nn.LayerNorm(c)
-        self.attn = Attention(c, n_head, n_layer)
+        self.attn = Attention(c, n_head)
         self.fc, self.fc_proj = nn.Linear(c, 4 * c), nn.Linear(4 * c, c)
 
     def forward(self, x, cache=None):
@@ -70,7 +70,7 @@ class Gpt(nn.Module):
     def __init__(self, vocab, n_layer, c, n_head, block=512):
         super().__init__()
         self.tok_emb, self.pos_emb = nn.Embedding(vocab, c), nn.Embedding(block, c)
-        self.blocks = nn.ModuleList(Block(c, n_head, n_layer) for _ in range(n_layer))
+        self.blocks = nn.ModuleList(Block(c, n_head) for _ in range(n_layer))
         self.ln_f = nn.LayerNorm(c)
         for p in self.parameters():
             if p.dim() >= 2:

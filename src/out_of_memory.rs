@@ -8,6 +8,7 @@
 //! ends the program with the line a learner can act on. Any other panic is a bug in the course, and keeps
 //! its message and backtrace.
 
+use std::any::Any;
 use std::panic::{self, PanicHookInfo};
 
 /// Replace the panic message of an allocation failure by one `error:` line and exit 1; leave other panics
@@ -15,7 +16,7 @@ use std::panic::{self, PanicHookInfo};
 pub fn install() {
     let default = panic::take_hook();
     panic::set_hook(Box::new(
-        move |info: &PanicHookInfo| match out_of_memory_line(&panic_message(info)) {
+        move |info: &PanicHookInfo| match out_of_memory_line(&panic_text(info.payload())) {
             Some(line) => {
                 eprintln!("error: {line}");
                 std::process::exit(1);
@@ -25,8 +26,8 @@ pub fn install() {
     ));
 }
 
-fn panic_message(info: &PanicHookInfo) -> String {
-    let payload = info.payload();
+/// The text a panic carries (its payload is a `String` or a `&str`), or "" for any other payload.
+pub fn panic_text(payload: &(dyn Any + Send)) -> String {
     payload
         .downcast_ref::<String>()
         .cloned()

@@ -5,7 +5,7 @@ use tch::nn::{self, Module};
 use tch::{Device, Kind, Tensor};
 
 /// The precision of the matrix products while training (the weights are fp32 either way).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Precision {
     /// bf16 on CUDA, where tensor cores make it several times faster; fp32 on the CPU, so that CPU results
