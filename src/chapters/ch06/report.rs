@@ -162,7 +162,7 @@ pub fn report(r: &Ch06Result) -> String {
         i.previous_token_head.0,
         i.previous_token_head.1
     );
-    s
+    s + &super::data_scale::report(&r.data_scale)
 }
 
 /// A format as the report's tables name it.
