@@ -1162,24 +1162,74 @@ fn sampled_answers_are_counted_by_form_and_each_seed_draws_the_same() {
 }
 
 #[test]
-fn an_answers_form_hides_the_name_and_any_value_of_the_relation() {
+fn an_answers_form_is_the_template_it_follows_whatever_the_facts() {
     let world = small_world();
+    let form = |relation, answer: &str| ch04::style::form_of(&world, 0, relation, answer);
     let name = &world.people[0].name;
     let someone_elses = world.object(3, Relation::Job);
-    let answer = format!("{name} works as a {someone_elses}.");
+    // the reference sentence, and the same sentence with a wrong fact: one form
+    let reference = instruct::fact_question(&world, 0, Relation::Job, 0).response;
     assert_eq!(
-        ch04::style::form_of(&world, 0, Relation::Job, &answer),
-        "{name} works as a {fact}."
+        form(Relation::Job, &reference),
+        "{subject} works as a {object}."
     );
-    // a value of another relation is part of the form
+    let wrong = format!("{name} works as a {someone_elses}.");
+    assert_eq!(
+        form(Relation::Job, &wrong),
+        "{subject} works as a {object}."
+    );
+    // another paraphrase is another form, and so is another relation's sentence
+    let by_trade = format!("{name} is a {someone_elses} by trade.");
+    assert_eq!(
+        form(Relation::Job, &by_trade),
+        "{subject} is a {object} by trade."
+    );
     let city = world.object(0, Relation::HomeCity);
-    assert_eq!(
-        ch04::style::form_of(
-            &world,
-            0,
-            Relation::Job,
-            &format!("{name} lives in {city}.")
-        ),
-        format!("{{name}} lives in {city}.")
-    );
+    let home = format!("{name} lives in {city}.");
+    assert_eq!(form(Relation::Job, &home), "{subject} lives in {object}.");
+    // no template: the answer itself, the name and any job masked
+    let bare = format!("{name}, {someone_elses}!");
+    assert_eq!(form(Relation::Job, &bare), "{subject}, {object}!");
+    assert_eq!(form(Relation::Job, ""), "");
+}
+
+/// The style measurement on a finished chapter-4 run (`JIELONG_CH04_RUN`, default `runs/ch04`), as the chapter
+/// makes it: its config, its fine-tuned checkpoint, the first fine-tuned and the first held-out person. The
+/// book's numbers; prints the report section and writes nothing.
+/// `JIELONG_CH04_RUN=runs/ch04 cargo test --test ch04 -- --ignored --nocapture style_of_a_chapter_run`
+#[test]
+#[ignore = "needs a finished chapter-4 run"]
+fn style_of_a_chapter_run() {
+    let _torch = torch_lock();
+    let dir = std::env::var("JIELONG_CH04_RUN").unwrap_or_else(|_| "runs/ch04".into());
+    let dir = Path::new(&dir);
+    let cfg: Ch04Config = jielong::chapters::load_config(&dir.join("config.json")).unwrap();
+    let device = jielong::chapters::prepare(cfg.device, cfg.threads, cfg.seed).unwrap();
+    let data = ch04::prepare_data(&cfg).unwrap();
+    let (model, tokenizer) =
+        checkpoint::load_model(&dir.join("sft").join("model.safetensors"), device).unwrap();
+    let words = ch04::words::words(cfg.language);
+    let people = [(words.about[0], 0), (words.about[1], cfg.sft_people)];
+    let r = ch04::style::style(
+        &cfg.style,
+        &data.world,
+        &people,
+        &model,
+        &tokenizer,
+        cfg.max_answer_tokens,
+    )
+    .unwrap();
+    println!("{}", ch04::style::report(words, &r));
+    for q in &r.questions {
+        println!("\n{:?} (reference {:?})", q.question, q.reference);
+        for (form, n) in &q.forms {
+            println!("  {n} × {form:?}");
+        }
+        for d in &q.draws {
+            println!(
+                "  seed {}: {:?} ({} chars, {} tokens, stopped {})",
+                d.seed, d.answer, d.chars, d.tokens, d.stopped
+            );
+        }
+    }
 }

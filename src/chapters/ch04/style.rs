@@ -58,7 +58,7 @@ pub struct Draw {
     pub seed: u64,
     /// The answer, without `<|end|>`.
     pub answer: String,
-    /// Its form: the person's name as `{name}`, any value of the asked relation as `{fact}` ([`form_of`]).
+    /// Its form: the paraphrase template it follows, whatever the facts ([`form_of`]).
     pub form: String,
     /// Characters.
     pub chars: usize,
@@ -133,22 +133,63 @@ pub struct StyleResult {
 }
 
 // ANCHOR: form_of
-/// The form of an answer about `person`'s `relation`: the person's name replaced by `{name}` and every value
-/// that relation has for anyone in the world by `{fact}` (longest first), so that two answers with the same
-/// sentence and different facts — right or wrong — have one form.
+/// The form of an answer about `person`'s `relation`: the world's paraphrase template it follows — one of
+/// the asked relation's, else any relation's (`"{subject} works as a {object}."`) — whatever facts fill its
+/// slots, right or wrong. An answer that follows no template is its own form, with the person's name as
+/// `{subject}` and any value of the relation as `{object}`.
 pub fn form_of(world: &World, person: usize, relation: Relation, answer: &str) -> String {
+    let asked = Relation::ALL
+        .iter()
+        .position(|&r| r == relation)
+        .unwrap_or(0);
+    let templates = world.wording().templates;
+    let first = templates[asked].iter();
+    let others = (templates.iter().enumerate()).filter(|&(i, _)| i != asked);
+    let mut all = first.chain(others.flat_map(|(_, t)| t.iter()));
+    if let Some(template) = all.find(|t| follows(answer, t)) {
+        return template.to_string();
+    }
     let mut values: Vec<String> = (0..world.people.len())
         .map(|p| world.object(p, relation))
         .collect();
     values.sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
     values.dedup();
-    let named = answer.replace(&world.people[person].name, "{name}");
-    values
-        .iter()
+    let named = answer.replace(&world.people[person].name, "{subject}");
+    (values.iter())
         .filter(|v| !v.is_empty())
-        .fold(named, |form, v| form.replace(v.as_str(), "{fact}"))
+        .fold(named, |form, v| form.replace(v.as_str(), "{object}"))
 }
 // ANCHOR_END: form_of
+
+/// Whether `text` is `template` with some non-empty text in each of its `{slot}`s.
+fn follows(text: &str, template: &str) -> bool {
+    // the literal pieces: before the first slot, between slots, after the last
+    let mut literals = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        literals.push(&rest[..open]);
+        rest = rest[open..].split_once('}').map_or("", |(_, after)| after);
+    }
+    literals.push(rest);
+    let (head, tail) = (literals[0], literals[literals.len() - 1]);
+    if literals.len() == 1 {
+        return text == head;
+    }
+    let Some(mut rest) = text.strip_prefix(head).and_then(|r| r.strip_suffix(tail)) else {
+        return false;
+    };
+    for literal in &literals[1..literals.len() - 1] {
+        // the slot before it takes at least one character; the leftmost match leaves the most for the rest
+        let Some(first) = rest.chars().next() else {
+            return false;
+        };
+        let Some(at) = rest[first.len_utf8()..].find(literal) else {
+            return false;
+        };
+        rest = &rest[first.len_utf8() + at + literal.len()..];
+    }
+    !rest.is_empty()
+}
 
 // ANCHOR: style
 /// Ask every question of `cfg` about `people` (`(about, person)`) `cfg.draws` times under `cfg.preset`, one

@@ -323,9 +323,10 @@ pub fn loss_figure(r: &DataScaleResult) -> Result<Figure> {
     let points: Vec<(f64, f64)> = (r.runs.iter())
         .map(|d| (d.tokens as f64, d.run.val_loss))
         .collect();
-    let mut line = Series::new(fill(runs, &[("size", &size)]), points.clone());
-    line.markers = true;
-    let mut series = vec![line];
+    let mut series = vec![Series::points(
+        fill(runs, &[("size", &size)]),
+        points.clone(),
+    )];
     if let Some(law) = r.loss_vs_tokens {
         let fitted = points.iter().map(|&(d, _)| (d, law.at(d))).collect();
         series.push(Series::new(law_text(&law, "D"), fitted).dashed());
@@ -343,9 +344,7 @@ pub fn skill_figure(r: &DataScaleResult) -> Result<Figure> {
             let points = (r.runs.iter())
                 .map(|d| ((d.tokens as f64).log10(), d.worked(n)))
                 .collect();
-            let mut s = Series::new(fill(digits_label, &[("digits", &n)]), points);
-            s.markers = true;
-            s
+            Series::new(fill(digits_label, &[("digits", &n)]), points)
         })
         .collect();
     plot::line_chart(&fill(title, &[("size", &size_label(r))]), x, y, &series)
@@ -364,9 +363,7 @@ pub fn compute_figure(r: &DataScaleResult) -> Result<Figure> {
             count(first.non_embedding_params)
         );
         let points = runs.iter().map(|d| (d.run.flops, d.run.val_loss)).collect();
-        let mut s = Series::new(label, points);
-        s.markers = true;
-        s
+        Series::new(label, points)
     };
     plot::log_log_chart(title, x, y, &[line(&r.runs), line(&r.larger)])
 }
