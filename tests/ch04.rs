@@ -1208,17 +1208,8 @@ fn style_of_a_chapter_run() {
     let data = ch04::prepare_data(&cfg).unwrap();
     let (model, tokenizer) =
         checkpoint::load_model(&dir.join("sft").join("model.safetensors"), device).unwrap();
+    let r = ch04::measure_style(&cfg, &data.world, &model, &tokenizer).unwrap();
     let words = ch04::words::words(cfg.language);
-    let people = [(words.about[0], 0), (words.about[1], cfg.sft_people)];
-    let r = ch04::style::style(
-        &cfg.style,
-        &data.world,
-        &people,
-        &model,
-        &tokenizer,
-        cfg.max_answer_tokens,
-    )
-    .unwrap();
     println!("{}", ch04::style::report(words, &r));
     for q in &r.questions {
         println!("\n{:?} (reference {:?})", q.question, q.reference);

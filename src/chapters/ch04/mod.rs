@@ -38,8 +38,10 @@ use super::ch03::{self};
 use super::prepare;
 use crate::checkpoint;
 use crate::data::instruct;
-use crate::data::world::Language;
+use crate::data::world::{Language, World};
 use crate::device::{self};
+use crate::model::Model;
+use crate::tokenizer::Tokenizer;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -143,16 +145,7 @@ pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
         })
         .count() as f64
         / unknown.len().max(1) as f64;
-    let [tuned_person, held_person, ..] = words::words(cfg.language).about;
-    let people = [(tuned_person, 0), (held_person, cfg.sft_people)];
-    let style = style::style(
-        &cfg.style,
-        &data.world,
-        &people,
-        &model,
-        &tokenizer,
-        cfg.max_answer_tokens,
-    )?;
+    let style = measure_style(cfg, &data.world, &model, &tokenizer)?;
     let runs = vec![main, unmasked, random, lora];
     let result = Ch04Result {
         device: device::describe(device),
@@ -171,6 +164,26 @@ pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
     };
     super::write_outputs(&run, &result, figures::draw(&result)?, &report(&result))?;
     Ok(result)
+}
+
+/// The chapter's style measurement ([`style::style`]): `cfg.style`'s questions about the first fine-tuned and
+/// the first held-out person, to the fine-tuned `model`, answers of up to `max_answer_tokens`.
+pub fn measure_style(
+    cfg: &Ch04Config,
+    world: &World,
+    model: &Model,
+    tokenizer: &Tokenizer,
+) -> Result<StyleResult> {
+    let [tuned_person, held_person, ..] = words::words(cfg.language).about;
+    let people = [(tuned_person, 0), (held_person, cfg.sft_people)];
+    style::style(
+        &cfg.style,
+        world,
+        &people,
+        model,
+        tokenizer,
+        cfg.max_answer_tokens,
+    )
 }
 
 /// The fine-tuned checkpoint of `cfg`, made first (pretraining too, if needed) when it is missing: what
