@@ -1049,6 +1049,16 @@ fn the_config_file_is_the_default_and_bad_configs_are_refused() {
         ),
         (
             Ch04Config {
+                style: ch04::StyleConfig {
+                    draws: 0,
+                    ..Default::default()
+                },
+                ..Ch04Config::default()
+            },
+            "style.draws",
+        ),
+        (
+            Ch04Config {
                 lora: LoraConfig {
                     rank: 0,
                     alpha: 1.0,
