@@ -1,6 +1,7 @@
 //! Each chapter's experiment: one function that takes a serde config and returns a serde result. The chapter
 //! program, the `jielong chapter N` command, the notebook, the tests and the book all call that function.
 
+pub mod book_figures;
 pub mod ch01;
 pub mod ch02;
 pub mod ch03;
@@ -273,12 +274,29 @@ struct ProgramArgs {
     print_default_config: bool,
 }
 
+/// The command line, parsed by clap; or, when it does not parse, clap's message printed and the exit status to
+/// end with: 0 for `--help` and `--version`, 1 for a usage error. (clap's own exit status for a usage error is
+/// 2, which the course keeps for a diverged run: a script must be able to tell the two apart.)
+pub fn parse_args<P: clap::Parser>() -> std::result::Result<P, ExitCode> {
+    P::try_parse().map_err(|e| {
+        let _ = e.print();
+        if e.use_stderr() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        }
+    })
+}
+
 /// The whole `main` of a chapter program: parse the arguments, run, print the report, or print one
 /// error line and exit with status 1.
 pub fn program<C: Chapter>() -> ExitCode {
     crate::interrupt::install();
     crate::out_of_memory::install();
-    let mut args = <ProgramArgs as clap::Parser>::parse();
+    let mut args = match parse_args::<ProgramArgs>() {
+        Ok(args) => args,
+        Err(code) => return code,
+    };
     if args.quick {
         args.preset = Some("quick".into());
     }
