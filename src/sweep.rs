@@ -8,7 +8,7 @@ use crate::checkpoint;
 use crate::data::{CorpusSource, Split};
 use crate::model::{GptConfig, Model, ModelConfig};
 use crate::progress::ProgressMode;
-use crate::run::RunDir;
+use crate::run::{Reuse, RunDir, cached_with};
 use crate::tokenizer::Tokenizer;
 use crate::train::{self, RunStatus, TrainConfig, TrainOptions, TrainReport};
 use anyhow::{Context, Result, bail};
@@ -101,14 +101,40 @@ pub struct SweepSetup<'a> {
     pub seed: u64,
     /// How to show progress.
     pub progress: ProgressMode,
+    /// Train every variant again even when its directory holds a finished run of the same config.
+    pub fresh: bool,
 }
 
-/// Run every variant in order.
+/// Run every variant in order. A variant whose directory already holds a finished run of exactly the same
+/// inputs ([`VariantKey`]) is read back instead of trained again, unless `setup.fresh`.
 pub fn run(setup: &SweepSetup, variants: &[Variant]) -> Result<Vec<Outcome>> {
     variants
         .iter()
         .map(|v| run_variant(setup, v).with_context(|| format!("sweep run '{}'", v.label)))
         .collect()
+}
+
+/// Everything that decides a variant's outcome: the cache key of its directory. The tokens stand in for the
+/// texts and the tokenizer, the starting checkpoint for the run that wrote it.
+#[derive(Serialize)]
+struct VariantKey<'a> {
+    variant: &'a Variant,
+    /// Content fingerprint of `variant.init_from`.
+    init_from: Option<String>,
+    vocab_size: usize,
+    /// Fingerprints of the training and validation token ids.
+    train_tokens: String,
+    val_tokens: String,
+    seed: u64,
+    /// The device, with its thread count on a CPU.
+    device: String,
+}
+
+/// The fingerprint of a 1-D tensor of token ids.
+fn tokens_fingerprint(tokens: &Tensor) -> Result<String> {
+    let ids = Vec::<i64>::try_from(tokens.to_device(Device::Cpu))?;
+    let bytes: Vec<u8> = ids.iter().flat_map(|id| id.to_le_bytes()).collect();
+    Ok(crate::run::fingerprint(&bytes))
 }
 
 fn run_variant(setup: &SweepSetup, variant: &Variant) -> Result<Outcome> {
@@ -131,6 +157,38 @@ fn run_variant(setup: &SweepSetup, variant: &Variant) -> Result<Outcome> {
             &own_split
         }
     };
+    let key = VariantKey {
+        variant,
+        init_from: (variant.init_from.as_deref())
+            .map(crate::run::file_fingerprint)
+            .transpose()?,
+        vocab_size: setup.tokenizer.vocab_size(),
+        train_tokens: tokens_fingerprint(&split.train)?,
+        val_tokens: tokens_fingerprint(&split.val)?,
+        seed: setup.seed,
+        device: crate::device::describe(setup.device),
+    };
+    let reuse = Reuse::new(setup.fresh, setup.progress);
+    let (mut outcome, _) = cached_with(&setup.dir.path, &variant.slug(), &key, reuse, |dir| {
+        train_variant(setup, variant, split, dir)
+    })?;
+    // where the weights are now, whichever directory the cached result was written from
+    let checkpoint_path = setup
+        .dir
+        .path
+        .join(variant.slug())
+        .join("model.safetensors");
+    outcome.checkpoint = checkpoint_path.exists().then_some(checkpoint_path);
+    Ok(outcome)
+}
+
+/// Train `variant` on `split` into `dir`.
+fn train_variant(
+    setup: &SweepSetup,
+    variant: &Variant,
+    split: &Split,
+    dir: &RunDir,
+) -> Result<Outcome> {
     let model_cfg = ModelConfig::Gpt(GptConfig {
         vocab_size: setup.tokenizer.vocab_size(),
         ..variant.model.clone()
@@ -142,8 +200,8 @@ fn run_variant(setup: &SweepSetup, variant: &Variant) -> Result<Outcome> {
             .load_into(&mut model)
             .with_context(|| format!("cannot start from {}", path.display()))?;
     }
-    let dir = RunDir::create(&setup.dir.path, &variant.slug())?;
     let checkpoint_path = dir.file("model.safetensors");
+    let _ = std::fs::remove_file(&checkpoint_path); // another config's: a diverged run writes none
     let opts = TrainOptions {
         label: variant.label.clone(),
         progress: setup.progress,

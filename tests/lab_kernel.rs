@@ -6,7 +6,10 @@ use std::process::Command;
 #[test]
 fn two_kernels_get_their_own_crate_directories() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab_kernel.sh");
-    let out = Command::new("bash").arg(script).output().expect("bash runs");
+    let out = Command::new("bash")
+        .arg(script)
+        .output()
+        .expect("bash runs");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

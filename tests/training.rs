@@ -381,6 +381,7 @@ fn tiny_chapter_one(runs_dir: &Path) -> Ch01Config {
         trace_tokens: 6,
         trace_candidates: 3,
         progress: ProgressMode::Quiet,
+        fresh: false,
     }
 }
 
