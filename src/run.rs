@@ -275,6 +275,32 @@ where
 }
 // ANCHOR_END: cached
 
+/// [`cached_with`] for a sub-run whose result is of use only with a file it wrote beside it (its model's
+/// checkpoint, which later steps load): a result whose `file` is gone, when `needs` says the result has one,
+/// is computed again.
+pub fn cached_beside<C, R>(
+    root: &Path,
+    name: &str,
+    config: &C,
+    reuse: Reuse,
+    (file, needs): (&str, impl Fn(&R) -> bool),
+    compute: impl FnOnce(&RunDir) -> Result<R>,
+) -> Result<(R, Cache)>
+where
+    C: Serialize,
+    R: Serialize + DeserializeOwned,
+{
+    let dir = root.join(name);
+    if !dir.join(file).exists() {
+        let written = std::fs::read_to_string(dir.join("result.json")).ok();
+        let result = written.and_then(|text| serde_json::from_str::<R>(&text).ok());
+        if result.is_some_and(|r| needs(&r)) {
+            let _ = std::fs::remove_file(dir.join("result.json"));
+        }
+    }
+    cached_with(root, name, config, reuse, compute)
+}
+
 /// The records of a JSON-lines log that may still be growing (a training run writing it), after its first
 /// `skip` lines, and how many complete lines it holds: a last line without its newline is still being written
 /// and is left for the next read.

@@ -8,7 +8,7 @@ use crate::checkpoint;
 use crate::data::{CorpusSource, Split};
 use crate::model::{GptConfig, Model, ModelConfig};
 use crate::progress::ProgressMode;
-use crate::run::{Reuse, RunDir, cached_with};
+use crate::run::{Reuse, RunDir, cached_beside};
 use crate::tokenizer::Tokenizer;
 use crate::train::{self, RunStatus, TrainConfig, TrainOptions, TrainReport};
 use anyhow::{Context, Result, bail};
@@ -169,9 +169,18 @@ fn run_variant(setup: &SweepSetup, variant: &Variant) -> Result<Outcome> {
         device: crate::device::describe(setup.device),
     };
     let reuse = Reuse::new(setup.fresh, setup.progress);
-    let (mut outcome, _) = cached_with(&setup.dir.path, &variant.slug(), &key, reuse, |dir| {
-        train_variant(setup, variant, split, dir)
-    })?;
+    // a finished run that did not diverge saved its weights: without them it is trained again
+    let weights = ("model.safetensors", |o: &Outcome| {
+        !matches!(o.report.status, RunStatus::Diverged { .. })
+    });
+    let (mut outcome, _) = cached_beside(
+        &setup.dir.path,
+        &variant.slug(),
+        &key,
+        reuse,
+        weights,
+        |dir| train_variant(setup, variant, split, dir),
+    )?;
     // where the weights are now, whichever directory the cached result was written from
     let checkpoint_path = setup
         .dir

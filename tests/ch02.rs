@@ -378,7 +378,11 @@ fn a_sweep_writes_one_directory_per_run_and_no_checkpoint_for_a_diverged_one() {
         match o.report.status {
             RunStatus::Diverged { .. } => {
                 assert_eq!(o.checkpoint, None);
-                assert_eq!(file_names(&sub), ["metrics.jsonl"]);
+                // what ran (config.json) and what it reported (result.json, read back next time)
+                assert_eq!(
+                    file_names(&sub),
+                    ["config.json", "metrics.jsonl", "result.json"]
+                );
             }
             _ => {
                 let path = sub.join("model.safetensors");
@@ -390,14 +394,21 @@ fn a_sweep_writes_one_directory_per_run_and_no_checkpoint_for_a_diverged_one() {
     }
     assert_eq!(
         file_names(&run.path.join("lr-0.003")),
-        ["metrics.jsonl", "model.safetensors"]
+        [
+            "config.json",
+            "metrics.jsonl",
+            "model.safetensors",
+            "result.json"
+        ]
     );
     assert_eq!(
         file_names(&run.path.join("two-people--patience-2")),
         [
+            "config.json",
             "metrics.jsonl",
             "model.best.safetensors",
-            "model.safetensors"
+            "model.safetensors",
+            "result.json"
         ]
     );
 

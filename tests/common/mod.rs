@@ -531,7 +531,7 @@ pub fn recomputed(
 
 /// `result` as JSON without what the clock measured (`seconds`, `tokens_per_sec`, and a results table,
 /// whose cells include seconds): what two runs of the same config must agree on exactly.
-pub fn without_times<T: serde::Serialize>(result: &T) -> serde_json::Value {
+pub fn without_times<T: serde::Serialize + ?Sized>(result: &T) -> serde_json::Value {
     fn strip(value: &mut serde_json::Value) {
         match value {
             serde_json::Value::Object(fields) => {

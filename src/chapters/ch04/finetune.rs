@@ -82,7 +82,8 @@ pub fn finetune(
         device: device::describe(setup.device),
     };
     let reuse = Reuse::new(cfg.fresh, cfg.progress);
-    let (sft_run, _) = run::cached_with(&root, dir_name, &key, reuse, |dir| {
+    let weights = ("model.safetensors", |_: &SftRun| true); // without its model, a run is trained again
+    let (sft_run, _) = run::cached_beside(&root, dir_name, &key, reuse, weights, |dir| {
         train_and_measure(setup, label, dir, pretrained, start, mask_prompt)
     })?;
     let saved = root.join(dir_name).join("model.safetensors");
@@ -156,12 +157,11 @@ pub fn train_and_measure(
     let mut train_cfg = cfg.sft_train.clone();
     // no wider than the longest conversation, so tokens/s counts conversation tokens, not padding
     train_cfg.block_size = train_cfg.block_size.min(data.longest_input());
+    // the random start and the LoRA adapters draw from here: the same draws whatever ran before this run
+    device::seed(cfg.seed);
     match start {
         Start::Pretrained => {}
-        Start::Random => {
-            device::seed(cfg.seed);
-            model = Model::new(model.config(), setup.device)?;
-        }
+        Start::Random => model = Model::new(model.config(), setup.device)?,
         Start::Lora => {
             model.add_lora(&cfg.lora)?;
             train_cfg.lr = cfg.lora_lr;
