@@ -122,19 +122,11 @@ struct VariantKey<'a> {
     /// Content fingerprint of `variant.init_from`.
     init_from: Option<String>,
     vocab_size: usize,
-    /// Fingerprints of the training and validation token ids.
-    train_tokens: String,
-    val_tokens: String,
+    /// Fingerprints of the training and validation token ids ([`Split::fingerprint`]).
+    tokens: (String, String),
     seed: u64,
     /// The device, with its thread count on a CPU.
     device: String,
-}
-
-/// The fingerprint of a 1-D tensor of token ids.
-fn tokens_fingerprint(tokens: &Tensor) -> Result<String> {
-    let ids = Vec::<i64>::try_from(tokens.to_device(Device::Cpu))?;
-    let bytes: Vec<u8> = ids.iter().flat_map(|id| id.to_le_bytes()).collect();
-    Ok(crate::run::fingerprint(&bytes))
 }
 
 fn run_variant(setup: &SweepSetup, variant: &Variant) -> Result<Outcome> {
@@ -163,8 +155,7 @@ fn run_variant(setup: &SweepSetup, variant: &Variant) -> Result<Outcome> {
             .map(crate::run::file_fingerprint)
             .transpose()?,
         vocab_size: setup.tokenizer.vocab_size(),
-        train_tokens: tokens_fingerprint(&split.train)?,
-        val_tokens: tokens_fingerprint(&split.val)?,
+        tokens: split.fingerprint()?,
         seed: setup.seed,
         device: crate::device::describe(setup.device),
     };
