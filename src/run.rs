@@ -330,6 +330,11 @@ pub fn fingerprint(bytes: &[u8]) -> String {
     format!("{hash:016x}")
 }
 
+/// The [`fingerprint`] of a value's JSON: the prompts or the preference pairs a run trains on.
+pub fn json_fingerprint<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    Ok(fingerprint(serde_json::to_string(value)?.as_bytes()))
+}
+
 /// The [`fingerprint`] of a file's content: a checkpoint retrained with other numbers gets another.
 pub fn file_fingerprint(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
