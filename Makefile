@@ -119,7 +119,8 @@ test-rust: libtorch
 # EVCXR_TMPDIR keeps that crate and its target directory in target/evcxr/, so only the first run compiles the
 # dependencies and later kernels start in seconds; the project's Cargo.lock pins the same versions there.
 # Two kernels must not compile in it at the same moment: nbconvert runs the notebooks one after another, and
-# `flock` makes a second `make test-notebooks` (another checkout sharing the directory) wait for the first.
+# `flock` makes a second `make test-notebooks` (another checkout sharing the directory) wait for the first —
+# and for a `make lab` kernel that holds the same lock (see lab below).
 test-notebooks lab: export EVCXR_TMPDIR := $(CURDIR)/target/evcxr
 
 # evcxr reports a panic, or an error returned with `?`, as text on stderr rather than as a failed cell, so
@@ -142,9 +143,13 @@ test-book: book
 	"$(PYTHON)" -m unittest book/test_check_book.py
 	"$(PYTHON)" book/check_book.py book/book
 
+# Each lab kernel compiles in a slot of its own (target/evcxr, then target/evcxr/slot-1, …; a new slot starts
+# from a copy of target/evcxr's compiled dependencies): notebooks/kernel/rust-kernel.sh, installed as the
+# `rust` kernel in target/jupyter, takes the first slot whose lock is free and holds it while the kernel lives.
 lab: libtorch jupyter evcxr
 	@mkdir -p "$$EVCXR_TMPDIR" && cp Cargo.lock "$$EVCXR_TMPDIR/Cargo.lock"
-	"$(JUPYTER)" lab notebooks
+	@JUPYTER="$(JUPYTER)" notebooks/kernel/rust-kernel.sh --install target/jupyter
+	JUPYTER_PATH="$(CURDIR)/target/jupyter" "$(JUPYTER)" lab notebooks
 
 figures:
 	@for ch in ch01 ch02 ch03 ch04 ch05 ch06; do \

@@ -40,6 +40,7 @@ fn tiny_chapter_two(runs_dir: &Path) -> Ch02Config {
         threads: 1,
         seed: 1337,
         progress: ProgressMode::Quiet,
+        fresh: false,
         language: Language::En,
         corpus: CorpusSource::World(tiny_world()),
         val_fraction: 0.1,
@@ -126,6 +127,7 @@ fn setup<'a>(
         device: tch::Device::Cpu,
         seed: cfg.seed,
         progress: ProgressMode::Quiet,
+        fresh: false,
     }
 }
 
@@ -340,6 +342,7 @@ fn a_sweep_writes_one_directory_per_run_and_no_checkpoint_for_a_diverged_one() {
         device: tch::Device::Cpu,
         seed: 1,
         progress: ProgressMode::Quiet,
+        fresh: false,
     };
     let outcomes = sweep::run(&setup, &variants).unwrap();
     assert_eq!(
@@ -375,7 +378,11 @@ fn a_sweep_writes_one_directory_per_run_and_no_checkpoint_for_a_diverged_one() {
         match o.report.status {
             RunStatus::Diverged { .. } => {
                 assert_eq!(o.checkpoint, None);
-                assert_eq!(file_names(&sub), ["metrics.jsonl"]);
+                // what ran (config.json) and what it reported (result.json, read back next time)
+                assert_eq!(
+                    file_names(&sub),
+                    ["config.json", "metrics.jsonl", "result.json"]
+                );
             }
             _ => {
                 let path = sub.join("model.safetensors");
@@ -387,14 +394,21 @@ fn a_sweep_writes_one_directory_per_run_and_no_checkpoint_for_a_diverged_one() {
     }
     assert_eq!(
         file_names(&run.path.join("lr-0.003")),
-        ["metrics.jsonl", "model.safetensors"]
+        [
+            "config.json",
+            "metrics.jsonl",
+            "model.safetensors",
+            "result.json"
+        ]
     );
     assert_eq!(
         file_names(&run.path.join("two-people--patience-2")),
         [
+            "config.json",
             "metrics.jsonl",
             "model.best.safetensors",
-            "model.safetensors"
+            "model.safetensors",
+            "result.json"
         ]
     );
 
@@ -478,6 +492,7 @@ fn a_variant_whose_own_text_is_too_short_is_a_clear_error() {
         device: tch::Device::Cpu,
         seed: 1,
         progress: ProgressMode::Quiet,
+        fresh: false,
     };
     let err = format!("{:#}", sweep::run(&setup, &[short]).unwrap_err());
     assert_eq!(
@@ -789,4 +804,53 @@ fn the_chapter_config_files_are_the_built_in_defaults() {
     let one: Ch01Config =
         load_config(Path::new("chapters/01-text-continuation/config.json")).unwrap();
     assert_eq!(one, Ch01Config::default());
+}
+
+#[test]
+fn a_rerun_reuses_every_finished_run_and_recomputes_only_what_changed() {
+    use common::{recomputed, result_times, without_times};
+    let _torch = torch_lock();
+    let dir = TempDir::new("ch02-reuse");
+    let cfg = tiny_chapter_two(&dir.path);
+    let root = dir.join("ch02-tiny");
+    let first = ch02::run(&cfg).unwrap();
+    let times = result_times(&root);
+    assert_eq!(times.len(), 14, "one result per sub-run: {times:?}");
+
+    // Run again: every sub-run read back, the same result to the last bit (its wall times included).
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = ch02::run(&cfg).unwrap();
+    assert!(recomputed(&times, &result_times(&root)).is_empty());
+    assert_eq!(again.lr_sweep, first.lr_sweep);
+    assert_eq!(without_times(&again), without_times(&first));
+
+    // A changed warm-up is the warm-up run's config alone: only it trains again.
+    let warmer = Ch02Config {
+        warmup_steps: 8,
+        ..cfg.clone()
+    };
+    let changed = ch02::run(&warmer).unwrap();
+    let after = result_times(&root);
+    assert_eq!(recomputed(&times, &after), ["warm-up---cosine-lr-0.03"]);
+    assert_ne!(
+        without_times(&changed.schedules[1]),
+        without_times(&first.schedules[1])
+    );
+    assert_eq!(changed.remedies, first.remedies);
+
+    // An interrupted sub-run (no result.json) is trained again, and alone, to the same numbers.
+    std::fs::remove_file(root.join("lr-0.01").join("result.json")).unwrap();
+    let resumed = ch02::run(&warmer).unwrap();
+    let later = result_times(&root);
+    assert_eq!(recomputed(&after, &later), ["lr-0.01"]);
+    assert_eq!(without_times(&resumed), without_times(&changed));
+
+    // fresh: everything trains again, to the same numbers.
+    let fresh = ch02::run(&Ch02Config {
+        fresh: true,
+        ..warmer.clone()
+    })
+    .unwrap();
+    assert_eq!(recomputed(&later, &result_times(&root)).len(), 14);
+    assert_eq!(without_times(&fresh), without_times(&changed));
 }

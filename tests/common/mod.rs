@@ -275,6 +275,7 @@ pub fn tiny_ch05(runs_dir: &Path) -> Ch05Config {
         threads: 1,
         seed: 3,
         progress: ProgressMode::Quiet,
+        fresh: false,
         language: Language::En,
         sft,
         demonstrations: PromptCounts {
@@ -500,4 +501,50 @@ pub fn tiny_train_job(
         "model": {"kind": "gpt", "block_size": 16, "n_layer": 1, "n_head": 2, "n_embd": 32},
         "train": {"steps": steps, "block_size": 16, "batch_size": 4, "eval_every": 5, "eval_batches": 1}
     })
+}
+
+/// When each sub-run of the chapter run `root` last wrote its `result.json`, by sub-directory: what a
+/// rerun reused (the same time) and what it computed again (a later one, or a new entry).
+pub fn result_times(root: &Path) -> std::collections::BTreeMap<String, std::time::SystemTime> {
+    std::fs::read_dir(root)
+        .unwrap()
+        .filter_map(|entry| {
+            let entry = entry.unwrap();
+            let modified = std::fs::metadata(entry.path().join("result.json"))
+                .and_then(|m| m.modified())
+                .ok()?;
+            Some((entry.file_name().to_string_lossy().into_owned(), modified))
+        })
+        .collect()
+}
+
+/// The sub-runs whose `result.json` is new or rewritten between two [`result_times`].
+pub fn recomputed(
+    before: &std::collections::BTreeMap<String, std::time::SystemTime>,
+    after: &std::collections::BTreeMap<String, std::time::SystemTime>,
+) -> Vec<String> {
+    (after.iter())
+        .filter(|(name, time)| before.get(*name) != Some(*time))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// `result` as JSON without what the clock measured (`seconds`, `tokens_per_sec`, and a results table,
+/// whose cells include seconds): what two runs of the same config must agree on exactly.
+pub fn without_times<T: serde::Serialize + ?Sized>(result: &T) -> serde_json::Value {
+    fn strip(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for key in ["seconds", "tokens_per_sec", "table"] {
+                    fields.remove(key);
+                }
+                fields.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(result).unwrap();
+    strip(&mut value);
+    value
 }

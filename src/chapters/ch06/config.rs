@@ -153,6 +153,10 @@ pub struct Ch06Config {
     pub seed: u64,
     /// How to show progress.
     pub progress: ProgressMode,
+    /// Compute every sub-run again, overwriting its directory, instead of reading back those an earlier run
+    /// finished with the same config (`--fresh`: after a change to the code, which no config records).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fresh: bool,
     /// The language of the run, `"en"` (the default) or `"zh"`. The skills text is made of digits, letters
     /// and code, the same in both languages; a Chinese run writes under `<runs_dir>/zh/`.
     #[serde(skip_serializing_if = "Language::is_english")]
@@ -185,6 +189,7 @@ impl Default for Ch06Config {
             threads: 0,
             seed: 1337,
             progress: ProgressMode::Auto,
+            fresh: false,
             language: Language::En,
             skills: SkillsConfig::default(),
             train_chars: 2_000_000,

@@ -9,7 +9,7 @@ use crate::data::skills::{self, SkillsConfig};
 use crate::device::{self};
 use crate::eval::{self, PowerLaw};
 use crate::model::{GptConfig, Model, ModelConfig};
-use crate::run::{self, Cache, RunDir};
+use crate::run::{self, Cache, Reuse, RunDir};
 use crate::tokenizer::Tokenizer;
 use crate::train::{self, TrainConfig, TrainOptions};
 use anyhow::{Context, Result};
@@ -97,7 +97,7 @@ struct SizeJob<'a> {
 
 // ANCHOR: train_size
 /// Train one size on the skills text into `<run>/<label>/`, or read it back when that directory already
-/// holds a run of exactly this config ([`run::cached`]).
+/// holds a run of exactly this config ([`run::cached`]; trained again regardless when `cfg.fresh`).
 pub fn train_size(
     cfg: &Ch06Config,
     data: &SkillsData,
@@ -118,7 +118,8 @@ pub fn train_size(
         val_chars: cfg.val_chars,
         seed: cfg.seed,
     };
-    let (mut trained, cache) = run::cached(&run.path, &size.label, &job, |dir| {
+    let reuse = Reuse::new(cfg.fresh, cfg.progress);
+    let (mut trained, cache) = run::cached_with(&run.path, &size.label, &job, reuse, |dir| {
         device::seed(cfg.seed);
         let mut model = Model::new(&ModelConfig::Gpt(gpt.clone()), device)?;
         let opts = TrainOptions {
@@ -181,7 +182,8 @@ pub fn measure_size(
         &cfg.abilities,
         &cfg.skills,
     );
-    run::cached(root, "abilities", &key, |_| {
+    let reuse = Reuse::new(cfg.fresh, cfg.progress);
+    run::cached_with(root, "abilities", &key, reuse, |_| {
         let (model, tokenizer) = checkpoint::load_model(&size.checkpoint, device)?;
         Ok(Abilities {
             addition: addition_ability(&model, &tokenizer, cfg)?,

@@ -87,7 +87,9 @@ pub fn run(cfg: &Ch06Config) -> Result<Ch06Result> {
             cached: cache == Cache::Hit,
         });
     }
-    let induction = run::cached(&run.path, "induction", &(&cfg.induction, cfg.seed), |_| {
+    let reuse = run::Reuse::new(cfg.fresh, cfg.progress);
+    let key = (&cfg.induction, cfg.seed);
+    let induction = run::cached_with(&run.path, "induction", &key, reuse, |_| {
         induction(cfg, device)
     })?
     .0;
