@@ -47,6 +47,15 @@ fn a_chinese_run_goes_under_zh_and_asking_twice_does_not_nest() {
         runs_dir_in(&runs_dir_in(runs, Language::Zh), Language::Zh),
         Path::new("runs/zh")
     );
+    // chapter 4's pretraining at another diversity, localized again by chapter 3 when it runs, stays in
+    // chapter 4's Chinese directory (not runs/zh/ch04/zh/)
+    let mut ch04 = Ch04Config::default();
+    ch04.set_language(Language::Zh);
+    let other = ch04.localized().unwrap().pretrain_for(1);
+    assert_eq!(
+        ch03::pretrained_checkpoint_path(&other.localized().unwrap()),
+        Path::new("runs/zh/ch04/pretrain-diversity-1/pretrained/model.safetensors")
+    );
 }
 
 #[test]
