@@ -214,6 +214,30 @@ fn byte_level_bpe_learned_from_chinese_round_trips_and_cuts_chinese_short() {
 }
 
 #[test]
+fn a_sample_cut_inside_a_character_drops_it_rather_than_show_a_replacement_character() {
+    // learned from English text: each byte of a Chinese character is a token of its own
+    let bpe = Tokenizer::bpe(&world_corpus(&common::tiny_world()).unwrap(), 300).unwrap();
+    let ids = bpe.encode("天春"); // e5 a4 a9, e6 98 a5
+    assert_eq!(ids.len(), 6);
+    assert_eq!(bpe.decode(&ids), "天春");
+    // cut after 1, 2 or 3 bytes of a character: the cut-off character is dropped
+    for cut in [1, 2] {
+        assert_eq!(bpe.decode(&ids[..cut]), "");
+    }
+    for cut in [3, 4, 5] {
+        assert_eq!(bpe.decode(&ids[..cut]), "天");
+    }
+    let smile = bpe.encode("a😀"); // a, then 4 bytes
+    assert_eq!(bpe.decode(&smile[..4]), "a");
+    // bytes that are not UTF-8 before the end are what the model wrote: they stay `�`
+    let a = bpe.encode("a");
+    let broken = [&ids[..1], &a, &ids[3..]].concat(); // e5, a, e6 98 a5
+    assert_eq!(bpe.decode(&broken), "\u{fffd}a春");
+    let lone = [&ids[4..5], &a].concat(); // a continuation byte with nothing before it
+    assert_eq!(bpe.decode(&lone), "\u{fffd}a");
+}
+
+#[test]
 fn repetition_counts_chinese_characters_as_words() {
     // Chinese has no spaces: each character is one unit, so a repeated phrase shows
     assert_eq!(
