@@ -63,9 +63,15 @@ fn tokenizers(md: &mut String, w: &Words, r: &Ch03Result) {
     for (text, chars, bpe, pieces) in &t.sentences {
         let pieces: Vec<String> = pieces.iter().map(|p| plot::token_label(p)).collect();
         let pieces = pieces.join("|");
-        let slots: [(&str, &dyn Display); 3] =
-            [("chars", chars), ("bpe", bpe), ("pieces", &pieces)];
-        let _ = writeln!(md, "- {text:?}: {}", fill(sentence, &slots));
+        // the sentence goes in last, so that no slot is looked for inside it
+        let text = format!("{text:?}");
+        let slots: [(&str, &dyn Display); 4] = [
+            ("chars", chars),
+            ("bpe", bpe),
+            ("pieces", &pieces),
+            ("text", &text),
+        ];
+        let _ = writeln!(md, "{}", fill(sentence, &slots));
     }
 }
 

@@ -12,7 +12,7 @@ pub struct Words {
     /// The report's first line; `{device}`, `{chars}`, `{seconds}`.
     pub summary: &'static str,
     /// The tokenizers' section: title, the vocabularies' line (`{chars}`, `{bpe}`, `{per_token}`), the first
-    /// merges (`{merges}`), and a sentence's line (`{chars}`, `{bpe}`, `{pieces}`).
+    /// merges (`{merges}`), and a sentence's line (`{chars}`, `{bpe}`, `{pieces}`, then `{text}`).
     pub tokenizers: [&'static str; 4],
     /// The runs' section title, and the alt texts of its charts: loss, positions, tokenizers.
     pub runs_section: [&'static str; 4],
@@ -79,7 +79,7 @@ const ENGLISH: Words = Words {
         "Tokenizers",
         "Characters: {chars} tokens. Byte-level BPE: {bpe} tokens, {per_token} characters per token.",
         "First merges: {merges}",
-        "{chars} characters, {bpe} BPE tokens: {pieces}",
+        "- {text}: {chars} characters, {bpe} BPE tokens: {pieces}",
     ],
     runs_section: ["Runs", "loss", "positions", "tokenizers"],
     runs_header: [
@@ -193,7 +193,7 @@ const CHINESE: Words = Words {
         "分词器",
         "按字符：{chars} 个 token。字节级 BPE：{bpe} 个 token，平均每个 token {per_token} 个字符。",
         "最先学到的合并：{merges}",
-        "{chars} 个字符，{bpe} 个 BPE token：{pieces}",
+        "- {text}：{chars} 个字符，{bpe} 个 BPE token：{pieces}",
     ],
     runs_section: ["各次运行", "损失", "位置编码", "分词器"],
     runs_header: [
