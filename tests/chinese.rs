@@ -93,7 +93,15 @@ fn setting_the_language_changes_the_world_the_prompts_and_the_run_directory() {
     let mut ch06 = Ch06Config::default();
     ch06.set_language(Language::Zh);
     assert_eq!(ch06.localized().runs_dir, Path::new("runs/zh"));
-    assert_eq!(ch06.localized().skills, Ch06Config::default().skills);
+    // chapter 6's skills text words its prose and instructions in Chinese; its problems stay as they are
+    let skills = Ch06Config::default().skills;
+    assert_eq!(
+        ch06.localized().skills,
+        jielong::data::skills::SkillsConfig {
+            language: Language::Zh,
+            ..skills
+        }
+    );
     // chapter 3's Chinese questions are Chinese
     let mut ch03 = <Ch03 as Chapter>::Config::default();
     Ch03::set_language(&mut ch03, Language::Zh);
@@ -511,163 +519,4 @@ fn chapter_5_asks_and_judges_in_chinese_under_zh() {
     // the rule's scores lie between its worst (−1, both length penalties of 0.5) and its best (1)
     let worst = -1.0 - 2.0 * feedback::MAX_LENGTH_PENALTY;
     assert!((result.scores.iter()).all(|s| (worst..=1.0).contains(&s.rule)));
-}
-
-// ---------------------------------------------------------------- the words of chapters 2 and 3 in Chinese
-
-/// The words of ASCII letters in the text of every chart in `run_dir` (titles, axes, legends, ticks), but
-/// those in `kept`: the method names, units and tick suffixes a Chinese chart keeps. Each is returned with
-/// its chart's file name.
-fn english_in_charts(run_dir: &Path, kept: &[&str]) -> Vec<(String, String)> {
-    let mut left = vec![];
-    for name in common::file_names(run_dir) {
-        let Some(svg) = name
-            .strip_suffix(".svg")
-            .and_then(|_| std::fs::read_to_string(run_dir.join(&name)).ok())
-        else {
-            continue;
-        };
-        // a text's content is the line after its <text …> tag
-        let texts = svg.lines().zip(svg.lines().skip(1));
-        for (_, text) in texts.filter(|(tag, _)| tag.starts_with("<text")) {
-            for word in text.split(|c: char| !c.is_ascii_alphabetic()) {
-                if !word.is_empty() && !kept.contains(&word) {
-                    left.push((name.clone(), text.to_string()));
-                }
-            }
-        }
-    }
-    left
-}
-
-/// Of `english`, the words that `text` still holds.
-fn left_in(text: &str, english: &[&str]) -> Vec<String> {
-    (english.iter())
-        .filter(|e| text.contains(*e))
-        .map(|e| e.to_string())
-        .collect()
-}
-
-#[test]
-fn chapter_2_reports_charts_and_labels_its_runs_in_chinese() {
-    use jielong::chapters::ch02;
-    let _torch = torch_lock();
-    let dir = TempDir::new("ch02-zh");
-    let mut cfg = common::tiny_ch02(&dir.path);
-    cfg.set_language(Language::Zh);
-    let result = ch02::run(&cfg).unwrap();
-    assert_eq!(result.run_dir, dir.path.join("zh").join("ch02-tiny"));
-    // the runs keep their English directories, so both languages' run directories have the same names
-    for sub in ["lr-0.001", "baseline", "early-stopping", "pretrained-start"] {
-        assert!(
-            result.run_dir.join(sub).join("metrics.jsonl").exists(),
-            "{sub}"
-        );
-    }
-    let labels: Vec<&str> = (result.remedies.iter()).map(|r| r.label.as_str()).collect();
-    assert_eq!(
-        labels,
-        [
-            "基线",
-            "更多样的数据",
-            "从预训练模型出发",
-            "dropout 0.2",
-            "权重衰减 1"
-        ]
-    );
-    assert_eq!(result.lr_sweep[0].label, "学习率 0.001");
-    assert_eq!(result.early_stopped.label, "早停");
-    let report = std::fs::read_to_string(result.run_dir.join("report.md")).unwrap();
-    assert!(report.starts_with("# 第 2 章 — 优化与过拟合\n"), "{report}");
-    assert!(report.contains("## 第二部分：测试失败的时候") && report.contains("| 运行 | 优化器 |"));
-    assert!(
-        report.contains("| 余弦衰减，预热 5 步 |") && report.contains("| 在第 "),
-        "{report}"
-    );
-    let english = [
-        "baseline",
-        "early stopping",
-        "completed",
-        "diverged",
-        "constant",
-        "cosine",
-        "warm-up",
-        "Part ",
-        "train loss",
-        "Every run",
-    ];
-    assert_eq!(left_in(&report, &english), Vec::<String>::new());
-    let csv = std::fs::read_to_string(result.run_dir.join("results.csv")).unwrap();
-    assert!(csv.starts_with("运行,优化器,学习率,"), "{csv}");
-    let kept = ["token", "SGD", "AdamW", "dropout", "log", "e", "k", "M"];
-    assert_eq!(english_in_charts(&result.run_dir, &kept), vec![]);
-    let overfitting = std::fs::read_to_string(result.run_dir.join("overfitting.svg")).unwrap();
-    assert!(overfitting.contains("过拟合：训练成功，测试失败"));
-    // drawn again from result.json, the charts and the report are the run's own, in Chinese
-    let again: ch02::Ch02Result =
-        serde_json::from_str(&std::fs::read_to_string(result.run_dir.join("result.json")).unwrap())
-            .unwrap();
-    assert_eq!(
-        (again.language, ch02::report(&again)),
-        (Language::Zh, report)
-    );
-}
-
-#[test]
-fn chapter_3_reports_and_charts_in_chinese() {
-    use jielong::chapters::ch03::{self, words::words};
-    let _torch = torch_lock();
-    let dir = TempDir::new("ch03-zh");
-    let mut cfg = common::tiny_ch03(&dir.path);
-    cfg.set_language(Language::Zh);
-    cfg.compare = true;
-    cfg.bpe_vocab_size = 600;
-    let result = ch03::run(&cfg).unwrap();
-    assert_eq!(result.run_dir, dir.path.join("zh").join("ch03"));
-    let report = std::fs::read_to_string(result.run_dir.join("report.md")).unwrap();
-    assert!(report.starts_with("# 第 3 章 — 预训练\n"), "{report}");
-    for chinese in [
-        "## 分词器",
-        "## 饱读诗书的隐士",
-        "| 字符 · RoPE |",
-        "| 本次运行 |",
-        "随机水平",
-    ] {
-        assert!(report.contains(chinese), "{chinese} in {report}");
-    }
-    let english = [
-        "Tokenizers",
-        "characters",
-        "val loss",
-        "learned positions",
-        "this run",
-        "hermit",
-        "Sentence",
-        "Cost",
-        "true",
-        "false",
-        "Training:",
-        "Pretrained checkpoint",
-    ];
-    assert_eq!(left_in(&report, &english), Vec::<String>::new());
-    // every chart but the attention map, whose axes are the sentence's tokens
-    std::fs::remove_file(result.run_dir.join("attention.svg")).unwrap();
-    let kept = ["token", "BPE", "RoPE", "KV", "e", "k", "M"];
-    assert_eq!(english_in_charts(&result.run_dir, &kept), vec![]);
-    let cloze = std::fs::read_to_string(result.run_dir.join("cloze_by_relation.svg")).unwrap();
-    assert!(cloze.contains("出生城市") && cloze.contains("宠物名字"));
-    let charts = ch03::figures::draw(&result).unwrap();
-    let (_, map) = (charts.iter())
-        .find(|(name, _)| *name == "attention.svg")
-        .unwrap();
-    let map = map.svg();
-    assert!(
-        map.contains("谁在注意谁") && map.contains("第 1 层，第 1 个头"),
-        "{map}"
-    );
-    // the English words name every relation as the result keeps it
-    let en = words(Language::En);
-    for relation in jielong::data::world::Relation::ALL {
-        assert_eq!(en.relation(relation.name()), relation.name());
-    }
 }

@@ -8,6 +8,7 @@ use jielong::chapters::ch02::Ch02Config;
 use jielong::chapters::ch03::Ch03Config;
 use jielong::chapters::ch04::Ch04Config;
 use jielong::chapters::ch05::{Ch05Config, PromptCounts};
+use jielong::chapters::ch06::{AbilityConfig, Ch06Config, InductionConfig, Size};
 use jielong::data::instruct::{self, Example, InstructConfig};
 use jielong::data::world::Language;
 use jielong::data::world::{World, WorldConfig, world_corpus};
@@ -236,6 +237,40 @@ pub fn tiny_ch02(runs_dir: &Path) -> Ch02Config {
         patience: 2,
         dropout: 0.2,
         weight_decay: 1.0,
+    }
+}
+
+/// Chapter 6 on a ladder of two tiny sizes, trained for a few steps: every file the chapter promises.
+pub fn tiny_ch06(dir: &Path) -> Ch06Config {
+    let base = Ch06Config::default();
+    Ch06Config {
+        runs_dir: dir.to_path_buf(),
+        progress: ProgressMode::Quiet,
+        train_chars: 40_000,
+        val_chars: 8_000,
+        sizes: vec![Size::new("A", 1, 2, 16), Size::new("B", 1, 2, 32)],
+        train: TrainConfig {
+            steps: 20,
+            eval_every: 10,
+            eval_batches: 2,
+            batch_size: 4,
+            warmup_steps: 2,
+            ..base.train
+        },
+        abilities: AbilityConfig {
+            problems: 2,
+            test_digits: 4,
+            code_prompts: 2,
+            max_shots: 2,
+            words: 1,
+            seed: 1,
+        },
+        induction: InductionConfig {
+            steps: 10,
+            eval_every: 5,
+            ..base.induction
+        },
+        ..base
     }
 }
 
