@@ -346,9 +346,13 @@ impl Tokenizer {
     }
     // ANCHOR_END: encode_decode
 
-    /// The text of one token, for charts and streaming output.
+    /// The text of one token, for charts: a BPE token that holds part of a character shows it as `�` (where
+    /// [`Tokenizer::decode`] would drop it as cut off, leaving no label).
     pub fn token_text(&self, id: i64) -> String {
-        self.decode(&[id])
+        match self {
+            Tokenizer::Char(_) => self.decode(&[id]),
+            Tokenizer::Bpe(t) => String::from_utf8_lossy(&t.token_bytes(id)).into_owned(),
+        }
     }
 
     /// How a single token is shown in tables and charts: its text when it is whole UTF-8 characters, else

@@ -235,6 +235,8 @@ fn a_sample_cut_inside_a_character_drops_it_rather_than_show_a_replacement_chara
     for cut in [3, 4, 5] {
         assert_eq!(bpe.decode(&ids[..cut]), "天");
     }
+    // one token alone, as a chart labels it, shows its part of a character
+    assert_eq!(bpe.token_text(ids[0]), "\u{fffd}");
     let smile = bpe.encode("a😀"); // a, then 4 bytes
     assert_eq!(bpe.decode(&smile[..4]), "a");
     // bytes that are not UTF-8 before the end are what the model wrote: they stay `�`
