@@ -16,7 +16,7 @@ pub struct Words {
     pub part2: (&'static str, &'static str, [&'static str; 2]),
     /// The results table's section title.
     pub every_run: &'static str,
-    /// The results table's header, in [`crate::sweep::results_table`]'s order.
+    /// The results table's header, in [`crate::sweep::RESULTS_COLUMNS`]' order.
     pub table_header: [&'static str; 11],
     /// How a run ended: completed, diverged at `{step}`, stopped early at `{step}`.
     pub status: [&'static str; 3],
@@ -57,19 +57,7 @@ const ENGLISH: Words = Words {
         ["overfitting", "remedies"],
     ),
     every_run: "Every run",
-    table_header: [
-        "run",
-        "optimizer",
-        "lr",
-        "schedule",
-        "dropout",
-        "weight decay",
-        "status",
-        "train loss",
-        "val loss",
-        "best val (step)",
-        "seconds",
-    ],
+    table_header: crate::sweep::RESULTS_COLUMNS,
     status: [
         "completed",
         "diverged at step {step}",
