@@ -292,22 +292,6 @@ pub fn word(len: usize, rng: &mut ChaCha8Rng) -> String {
     letters[..len.min(letters.len())].iter().collect()
 }
 
-/// The prose line describing `op` on `word`: `the reverse of lamp is pmal.`
-pub fn prose(op: StringOp, word: &str) -> String {
-    phrasing(Language::En).prose(op, word)
-}
-
-/// The prose line up to where the result starts: `the reverse of lamp is `.
-pub fn prose_prompt(op: StringOp, word: &str) -> String {
-    phrasing(Language::En).prose_prompt(op, word)
-}
-
-/// The instruction asking for `op` on `word`, up to where the answer starts: `Q: reverse lamp A: `
-pub fn instruction(op: StringOp, word: &str) -> String {
-    phrasing(Language::En).instruction(op, word)
-}
-// ANCHOR_END: op_lines
-
 /// How a skills text words its string operations in one language: their names, the prose line and the
 /// instruction. `{op}` is the operation's name, `{word}` the word it works on.
 pub struct Phrasing {
@@ -321,13 +305,43 @@ pub struct Phrasing {
     pub instruction: &'static str,
 }
 
-/// English, the default.
+/// English, the default: `the reverse of lamp is pmal.`, `Q: reverse lamp A: pmal`.
 const ENGLISH: Phrasing = Phrasing {
     name: StringOp::name,
     prose: "the {op} of {word} is ",
     full_stop: '.',
     instruction: "Q: {op} {word} A: ",
 };
+
+impl Phrasing {
+    /// The prose line describing `op` on `word`: `the reverse of lamp is pmal.`
+    pub fn prose(&self, op: StringOp, word: &str) -> String {
+        format!(
+            "{}{}{}",
+            self.prose_prompt(op, word),
+            op.apply(word),
+            self.full_stop
+        )
+    }
+
+    /// The prose line up to where the result starts: `the reverse of lamp is `.
+    pub fn prose_prompt(&self, op: StringOp, word: &str) -> String {
+        self.fill(self.prose, op, word)
+    }
+
+    /// The instruction asking for `op` on `word`, up to where the answer starts: `Q: reverse lamp A: `
+    pub fn instruction(&self, op: StringOp, word: &str) -> String {
+        self.fill(self.instruction, op, word)
+    }
+
+    /// `template` with `op`'s name and `word` filled in.
+    fn fill(&self, template: &str, op: StringOp, word: &str) -> String {
+        template
+            .replace("{op}", (self.name)(op))
+            .replace("{word}", word)
+    }
+}
+// ANCHOR_END: op_lines
 
 /// Simplified Chinese: `lamp 的倒序是 pmal。`, `问：倒序 lamp 答：pmal`.
 const CHINESE: Phrasing = Phrasing {
@@ -357,33 +371,6 @@ pub fn phrasing(language: Language) -> &'static Phrasing {
 }
 
 impl Phrasing {
-    /// `template` with `op`'s name and `word` filled in.
-    fn fill(&self, template: &str, op: StringOp, word: &str) -> String {
-        template
-            .replace("{op}", (self.name)(op))
-            .replace("{word}", word)
-    }
-
-    /// The prose line describing `op` on `word`, ended by the full stop.
-    pub fn prose(&self, op: StringOp, word: &str) -> String {
-        format!(
-            "{}{}{}",
-            self.prose_prompt(op, word),
-            op.apply(word),
-            self.full_stop
-        )
-    }
-
-    /// The prose line up to where the result starts.
-    pub fn prose_prompt(&self, op: StringOp, word: &str) -> String {
-        self.fill(self.prose, op, word)
-    }
-
-    /// The instruction asking for `op` on `word`, up to where the answer starts.
-    pub fn instruction(&self, op: StringOp, word: &str) -> String {
-        self.fill(self.instruction, op, word)
-    }
-
     /// A model's completion of a prose prompt as an answer: without the full stop that ends the line.
     pub fn prose_answer<'a>(&self, said: &'a str) -> &'a str {
         said.trim_end_matches(self.full_stop)
@@ -396,6 +383,21 @@ impl Phrasing {
         let names = StringOp::ALL.map(self.name).concat();
         format!("{}{}{names}", templates.concat(), self.full_stop)
     }
+}
+
+/// The English prose line describing `op` on `word`: `the reverse of lamp is pmal.`
+pub fn prose(op: StringOp, word: &str) -> String {
+    ENGLISH.prose(op, word)
+}
+
+/// The English prose line up to where the result starts: `the reverse of lamp is `.
+pub fn prose_prompt(op: StringOp, word: &str) -> String {
+    ENGLISH.prose_prompt(op, word)
+}
+
+/// The English instruction asking for `op` on `word`, up to where the answer starts: `Q: reverse lamp A: `
+pub fn instruction(op: StringOp, word: &str) -> String {
+    ENGLISH.instruction(op, word)
 }
 
 // ANCHOR: echo
