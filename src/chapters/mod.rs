@@ -437,10 +437,12 @@ pub fn prepare(choice: DeviceChoice, threads: usize, seed: u64) -> Result<Device
 
 /// Where the runs of a chapter in `language` go: `runs_dir` itself for English, its `zh/` folder for
 /// Chinese (`runs/zh/ch01/` beside `runs/ch01/`), so a Chinese run never reuses an English checkpoint.
-/// Asking twice does not nest: `runs/zh` stays `runs/zh`.
+/// Asking twice does not nest: a directory already inside a `zh/` folder stays where it is (`runs/zh`, and
+/// `runs/zh/ch04`, where chapter 4 keeps the pretraining runs it adds).
 pub fn runs_dir_in(runs_dir: &Path, language: Language) -> PathBuf {
+    let code = std::ffi::OsStr::new(language.code());
     match language {
-        Language::Zh if !runs_dir.ends_with(language.code()) => runs_dir.join(language.code()),
+        Language::Zh if !runs_dir.iter().any(|folder| folder == code) => runs_dir.join(code),
         _ => runs_dir.to_path_buf(),
     }
 }

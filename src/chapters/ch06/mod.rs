@@ -12,7 +12,8 @@
 //!    does it is found and drawn.
 //!
 //! The code, one file per part: [`config`], the size [`ladder`] and its [`abilities`], [`induction`] heads,
-//! the [`figures`] (drawn from the result alone) and the [`report`].
+//! the [`figures`] (drawn from the result alone) and the [`report`], in the words of the run's language
+//! ([`words`]).
 
 pub mod abilities;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod figures;
 pub mod induction;
 pub mod ladder;
 pub mod report;
+pub mod words;
 
 pub use abilities::{
     Abilities, AdditionScore, CodeScore, OpScore, Scores, addition_ability, code_ability, complete,
@@ -38,6 +40,7 @@ pub use ladder::{
 pub use report::report;
 
 use super::open_run;
+use crate::data::world::Language;
 use crate::device::{self};
 use crate::plot::Figure;
 use crate::run::{self, Cache};
@@ -51,6 +54,9 @@ use std::time::Instant;
 pub struct Ch06Result {
     /// Where it ran.
     pub device: String,
+    /// The language of the run: its skills text's prose and instructions, its report and its charts.
+    #[serde(default, skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// The first lines of the training text.
     pub sample: Vec<String>,
     /// The most digits per operand in the training text's sums (the skills config's `max_digits`): the
@@ -95,6 +101,7 @@ pub fn run(cfg: &Ch06Config) -> Result<Ch06Result> {
     .0;
     let result = Ch06Result {
         device: device::describe(device),
+        language: cfg.language,
         sample: data.sample,
         max_digits: cfg.skills.max_digits,
         scaling: fit_scaling(&rungs),
