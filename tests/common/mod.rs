@@ -272,6 +272,13 @@ pub fn tiny_ch06(dir: &Path) -> Ch06Config {
             eval_every: 5,
             ..base.induction
         },
+        data_scale: jielong::chapters::ch06::DataScaleConfig {
+            size: "A".into(),
+            tokens: vec![3840, 7680],
+            larger: "B".into(),
+            larger_at: vec![7680],
+            problems: 1,
+        },
         ..base
     }
 }

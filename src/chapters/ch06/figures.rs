@@ -31,7 +31,10 @@ pub fn draw(r: &Ch06Result) -> Result<Vec<(&'static str, Figure)>> {
             induction_scores_chart(w, &r.induction)?,
         ),
         ("induction_head.svg", induction_head_chart(w, &r.induction)?),
-    ])
+    ]
+    .into_iter()
+    .chain(super::data_scale::draw(&r.data_scale)?)
+    .collect())
 }
 
 /// The ladder's points `(x, y)`, one per size.
@@ -98,7 +101,7 @@ pub fn scaling_compute_figure(r: &Ch06Result) -> Result<Figure> {
 }
 
 /// `12.3k`, `786k`, `1.2M`.
-fn count(n: f64) -> String {
+pub(super) fn count(n: f64) -> String {
     if n >= 1e6 {
         format!("{:.1}M", n / 1e6)
     } else if n >= 1e3 {

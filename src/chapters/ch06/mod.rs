@@ -9,14 +9,17 @@
 //!    learning), and string operations asked for as instructions, trained and held out;
 //! 4. **the mirage question**: the same answers scored all-or-nothing and with partial credit;
 //! 5. **induction heads**: a two-layer attention-only model learns to copy from its context, and the head that
-//!    does it is found and drawn.
+//!    does it is found and drawn;
+//! 6. **the data side**: one size trained on more and more distinct text, and a larger size at the same compute
+//!    on less ([`data_scale`]).
 //!
 //! The code, one file per part: [`config`], the size [`ladder`] and its [`abilities`], [`induction`] heads,
-//! the [`figures`] (drawn from the result alone) and the [`report`], in the words of the run's language
-//! ([`words`]).
+//! the [`data_scale`] experiment (with its own charts and report section), the [`figures`] (drawn from the
+//! result alone) and the [`report`], in the words of the run's language ([`words`]).
 
 pub mod abilities;
 pub mod config;
+pub mod data_scale;
 pub mod figures;
 pub mod induction;
 pub mod ladder;
@@ -27,7 +30,10 @@ pub use abilities::{
     Abilities, AdditionScore, CodeScore, OpScore, Scores, addition_ability, code_ability, complete,
     instruction_ability,
 };
-pub use config::{AbilityConfig, Ch06Config, InductionConfig, Size, non_embedding_params};
+pub use config::{
+    AbilityConfig, Ch06Config, DataScaleConfig, InductionConfig, Size, non_embedding_params,
+};
+pub use data_scale::{DataRun, DataScaleResult, data_scale};
 pub use figures::{
     Metric, icl_figure, induction_head_figure, induction_loss_figure, induction_scores_figure,
     instructions_figure, scaling_compute_figure, scaling_params_figure,
@@ -68,6 +74,9 @@ pub struct Ch06Result {
     pub scaling: Scaling,
     /// The induction-head experiment.
     pub induction: InductionResult,
+    /// The data side of scale (empty when it was off, and in results from before it existed).
+    #[serde(default)]
+    pub data_scale: DataScaleResult,
     /// The run directory.
     pub run_dir: PathBuf,
     /// Total wall time.
@@ -99,6 +108,7 @@ pub fn run(cfg: &Ch06Config) -> Result<Ch06Result> {
         induction(cfg, device)
     })?
     .0;
+    let data_scale = data_scale::data_scale(cfg, &run, device)?;
     let result = Ch06Result {
         device: device::describe(device),
         language: cfg.language,
@@ -107,6 +117,7 @@ pub fn run(cfg: &Ch06Config) -> Result<Ch06Result> {
         scaling: fit_scaling(&rungs),
         rungs,
         induction,
+        data_scale,
         run_dir: run.path.clone(),
         seconds: clock.elapsed().as_secs_f64(),
     };

@@ -20,7 +20,7 @@ pub fn report(r: &Ch06Result) -> String {
     code_book(&mut s, w, r);
     instructions(&mut s, w, r);
     induction(&mut s, w, r);
-    s
+    s + &super::data_scale::report(&r.data_scale)
 }
 
 /// The ladder's sizes, how many were read back, and the fitted scaling laws.
