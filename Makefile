@@ -7,7 +7,8 @@
 #                network, every formula rendered)
 #   make book    build the book → book/book/index.html (English), book/book/zh-CN/index.html (中文)
 #   make lab     open the notebooks in JupyterLab
-#   make figures copy the figures of the last `make run` into the book (and chapter 1's traced generation)
+#   make figures copy the charts of the last `make run` (and `make run-zh`) into the book, each chapter's
+#                result.json beside them: tests/book_figures.rs draws them again from it and fails on a difference
 #   make doctor  what this machine gives the course: libtorch, CUDA and its GPUs, the CPU's bf16, the tools
 #   make gpu-check  on a GPU machine: CUDA end to end, measured (about 5 minutes)
 #   make bench      jielong beside the same model in PyTorch, side by side (about 5 minutes)
@@ -118,7 +119,8 @@ test-rust: libtorch
 # EVCXR_TMPDIR keeps that crate and its target directory in target/evcxr/, so only the first run compiles the
 # dependencies and later kernels start in seconds; the project's Cargo.lock pins the same versions there.
 # Two kernels must not compile in it at the same moment: nbconvert runs the notebooks one after another, and
-# `flock` makes a second `make test-notebooks` (another checkout sharing the directory) wait for the first.
+# `flock` makes a second `make test-notebooks` (another checkout sharing the directory) wait for the first —
+# and for a `make lab` kernel that holds the same lock (see lab below).
 test-notebooks lab: export EVCXR_TMPDIR := $(CURDIR)/target/evcxr
 
 # evcxr reports a panic, or an error returned with `?`, as text on stderr rather than as a failed cell, so
@@ -141,13 +143,24 @@ test-book: book
 	"$(PYTHON)" -m unittest book/test_check_book.py
 	"$(PYTHON)" book/check_book.py book/book
 
+# Each lab kernel compiles in a slot of its own (target/evcxr, then target/evcxr/slot-1, …; a new slot starts
+# from a copy of target/evcxr's compiled dependencies): notebooks/kernel/rust-kernel.sh, installed as the
+# `rust` kernel in target/jupyter, takes the first slot whose lock is free and holds it while the kernel lives.
 lab: libtorch jupyter evcxr
 	@mkdir -p "$$EVCXR_TMPDIR" && cp Cargo.lock "$$EVCXR_TMPDIR/Cargo.lock"
-	"$(JUPYTER)" lab notebooks
+	@JUPYTER="$(JUPYTER)" notebooks/kernel/rust-kernel.sh --install target/jupyter
+	JUPYTER_PATH="$(CURDIR)/target/jupyter" "$(JUPYTER)" lab notebooks
 
 figures:
-	for ch in ch01 ch02 ch03 ch04 ch05 ch06; do mkdir -p book/src/figures/$$ch && cp runs/$$ch/*.svg book/src/figures/$$ch/; done
-	cp runs/ch01/trace.md book/src/figures/ch01/
+	@for ch in ch01 ch02 ch03 ch04 ch05 ch06; do \
+	  for lang in . zh; do \
+	    src=runs/$$lang/$$ch; dst=book/src/figures/$$lang/$$ch; \
+	    [ -f $$src/result.json ] || { [ $$lang = zh ] && continue; echo "error: no $$src/result.json: run make $$ch first"; exit 1; }; \
+	    rm -rf $$dst && mkdir -p $$dst && cp $$src/*.svg $$src/result.json $$dst/ && echo "$$src → $$dst"; \
+	  done; \
+	done
+	cp runs/ch01/trace.md runs/ch01/config.json book/src/figures/ch01/
+	[ ! -f runs/zh/ch01/trace.md ] || cp runs/zh/ch01/trace.md runs/zh/ch01/config.json book/src/figures/zh/ch01/
 
 # --- Chinese edition (zh-CN): book/po/README.md -------------------------------------------------------------
 # mdbook-i18n-helpers 0.3.6 is the last release for mdBook 0.4 (0.4.0 needs mdBook 0.5). mdbook-gettext

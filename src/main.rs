@@ -44,6 +44,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a chapter's experiment; results go to runs/chNN/ (runs/zh/chNN/ in Chinese).
+    #[command(after_help = chapters::REUSE_HELP)]
     Chapter {
         /// Chapter number.
         number: u32,
@@ -59,6 +60,9 @@ enum Command {
         /// Language of the run: en or zh (the world told in Chinese, Chinese prompts, runs in runs/zh/).
         #[arg(long = "lang")]
         language: Option<Language>,
+        /// Compute every sub-run again, overwriting what an earlier run left (use it after changing the code).
+        #[arg(long)]
+        fresh: bool,
     },
     /// Train one model on one corpus, as described by a JSON config.
     Train {
@@ -197,7 +201,11 @@ struct Diverged(String);
 fn main() -> ExitCode {
     jielong::interrupt::install();
     jielong::out_of_memory::install();
-    match run(Cli::parse()) {
+    let cli = match chapters::parse_args::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", chapters::one_line(&e));
@@ -220,13 +228,18 @@ fn run(cli: Cli) -> Result<()> {
             preset,
             device,
             language,
+            fresh,
         } => {
             let source = match (config, preset) {
                 (_, Some(name)) => chapters::ConfigSource::Preset(name),
                 (Some(path), None) => chapters::ConfigSource::File(path),
                 (None, None) => chapters::ConfigSource::Default,
             };
-            let overrides = chapters::Overrides { device, language };
+            let overrides = chapters::Overrides {
+                device,
+                language,
+                fresh,
+            };
             chapters::run_chapter_number(number, &source, overrides)
         }
         Command::Train {

@@ -12,6 +12,7 @@
 //! Files are written atomically — to a temporary name, then renamed — so an interrupted run never leaves a
 //! half-written file under the real name.
 
+use crate::progress::ProgressMode;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -217,14 +218,53 @@ where
     C: Serialize,
     R: Serialize + DeserializeOwned,
 {
+    cached_with(root, name, config, Reuse::default(), compute)
+}
+
+/// What a chapter does with the sub-runs an earlier run left on disk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reuse {
+    /// Ignore them: compute every sub-run again and overwrite its directory (`--fresh`, after a change to
+    /// the code, which no config records).
+    pub fresh: bool,
+    /// Whether to say, one line on stdout, which sub-runs were read back.
+    pub announce: bool,
+}
+
+impl Reuse {
+    /// Reuse as a chapter's config says: `fresh` or not, announced unless its progress is quiet.
+    pub fn new(fresh: bool, progress: ProgressMode) -> Self {
+        Reuse {
+            fresh,
+            announce: progress != ProgressMode::Quiet,
+        }
+    }
+}
+
+/// [`cached`], told by `reuse` whether to read back at all and whether to say so.
+pub fn cached_with<C, R>(
+    root: &Path,
+    name: &str,
+    config: &C,
+    reuse: Reuse,
+    compute: impl FnOnce(&RunDir) -> Result<R>,
+) -> Result<(R, Cache)>
+where
+    C: Serialize,
+    R: Serialize + DeserializeOwned,
+{
     let dir = RunDir::create(root, name)?;
     let wanted = serde_json::to_value(config).context("cannot serialize the config")?;
     let read_json = |file: &str| -> Option<serde_json::Value> {
         serde_json::from_str(&std::fs::read_to_string(dir.file(file)).ok()?).ok()
     };
-    if read_json("config.json").as_ref() == Some(&wanted)
+    if !reuse.fresh
+        && read_json("config.json").as_ref() == Some(&wanted)
         && let Some(result) = read_json("result.json").and_then(|v| serde_json::from_value(v).ok())
     {
+        if reuse.announce {
+            println!("reused {} (same config)", dir.path.display());
+        }
         return Ok((result, Cache::Hit));
     }
     let _ = std::fs::remove_file(dir.file("result.json")); // another config's, or unreadable
@@ -234,6 +274,32 @@ where
     Ok((result, Cache::Computed))
 }
 // ANCHOR_END: cached
+
+/// [`cached_with`] for a sub-run whose result is of use only with a file it wrote beside it (its model's
+/// checkpoint, which later steps load): a result whose `file` is gone, when `needs` says the result has one,
+/// is computed again.
+pub fn cached_beside<C, R>(
+    root: &Path,
+    name: &str,
+    config: &C,
+    reuse: Reuse,
+    (file, needs): (&str, impl Fn(&R) -> bool),
+    compute: impl FnOnce(&RunDir) -> Result<R>,
+) -> Result<(R, Cache)>
+where
+    C: Serialize,
+    R: Serialize + DeserializeOwned,
+{
+    let dir = root.join(name);
+    if !dir.join(file).exists() {
+        let written = std::fs::read_to_string(dir.join("result.json")).ok();
+        let result = written.and_then(|text| serde_json::from_str::<R>(&text).ok());
+        if result.is_some_and(|r| needs(&r)) {
+            let _ = std::fs::remove_file(dir.join("result.json"));
+        }
+    }
+    cached_with(root, name, config, reuse, compute)
+}
 
 /// The records of a JSON-lines log that may still be growing (a training run writing it), after its first
 /// `skip` lines, and how many complete lines it holds: a last line without its newline is still being written
@@ -253,4 +319,24 @@ pub fn read_jsonl_after<T: serde::de::DeserializeOwned>(
         })
         .collect::<Result<_>>()?;
     Ok((records, lines.len()))
+}
+
+/// A fingerprint of `bytes` (64-bit FNV-1a, in hex): stable across builds and machines, so a cache key can
+/// name an input by its content — a checkpoint another sub-run wrote, the tokens a run trains on.
+pub fn fingerprint(bytes: &[u8]) -> String {
+    let hash = (bytes.iter()).fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+/// The [`fingerprint`] of a value's JSON: the prompts or the preference pairs a run trains on.
+pub fn json_fingerprint<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    Ok(fingerprint(serde_json::to_string(value)?.as_bytes()))
+}
+
+/// The [`fingerprint`] of a file's content: a checkpoint retrained with other numbers gets another.
+pub fn file_fingerprint(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(fingerprint(&bytes))
 }

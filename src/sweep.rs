@@ -8,7 +8,7 @@ use crate::checkpoint;
 use crate::data::{CorpusSource, Split};
 use crate::model::{GptConfig, Model, ModelConfig};
 use crate::progress::ProgressMode;
-use crate::run::RunDir;
+use crate::run::{Reuse, RunDir, cached_beside};
 use crate::tokenizer::Tokenizer;
 use crate::train::{self, RunStatus, TrainConfig, TrainOptions, TrainReport};
 use anyhow::{Context, Result, bail};
@@ -101,14 +101,32 @@ pub struct SweepSetup<'a> {
     pub seed: u64,
     /// How to show progress.
     pub progress: ProgressMode,
+    /// Train every variant again even when its directory holds a finished run of the same config.
+    pub fresh: bool,
 }
 
-/// Run every variant in order.
+/// Run every variant in order. A variant whose directory already holds a finished run of exactly the same
+/// inputs ([`VariantKey`]) is read back instead of trained again, unless `setup.fresh`.
 pub fn run(setup: &SweepSetup, variants: &[Variant]) -> Result<Vec<Outcome>> {
     variants
         .iter()
         .map(|v| run_variant(setup, v).with_context(|| format!("sweep run '{}'", v.label)))
         .collect()
+}
+
+/// Everything that decides a variant's outcome: the cache key of its directory. The tokens stand in for the
+/// texts and the tokenizer, the starting checkpoint for the run that wrote it.
+#[derive(Serialize)]
+struct VariantKey<'a> {
+    variant: &'a Variant,
+    /// Content fingerprint of `variant.init_from`.
+    init_from: Option<String>,
+    vocab_size: usize,
+    /// Fingerprints of the training and validation token ids ([`Split::fingerprint`]).
+    tokens: (String, String),
+    seed: u64,
+    /// The device, with its thread count on a CPU.
+    device: String,
 }
 
 fn run_variant(setup: &SweepSetup, variant: &Variant) -> Result<Outcome> {
@@ -131,6 +149,46 @@ fn run_variant(setup: &SweepSetup, variant: &Variant) -> Result<Outcome> {
             &own_split
         }
     };
+    let key = VariantKey {
+        variant,
+        init_from: (variant.init_from.as_deref())
+            .map(crate::run::file_fingerprint)
+            .transpose()?,
+        vocab_size: setup.tokenizer.vocab_size(),
+        tokens: split.fingerprint()?,
+        seed: setup.seed,
+        device: crate::device::describe(setup.device),
+    };
+    let reuse = Reuse::new(setup.fresh, setup.progress);
+    // a finished run that did not diverge saved its weights: without them it is trained again
+    let weights = ("model.safetensors", |o: &Outcome| {
+        !matches!(o.report.status, RunStatus::Diverged { .. })
+    });
+    let (mut outcome, _) = cached_beside(
+        &setup.dir.path,
+        &variant.slug(),
+        &key,
+        reuse,
+        weights,
+        |dir| train_variant(setup, variant, split, dir),
+    )?;
+    // where the weights are now, whichever directory the cached result was written from
+    let checkpoint_path = setup
+        .dir
+        .path
+        .join(variant.slug())
+        .join("model.safetensors");
+    outcome.checkpoint = checkpoint_path.exists().then_some(checkpoint_path);
+    Ok(outcome)
+}
+
+/// Train `variant` on `split` into `dir`.
+fn train_variant(
+    setup: &SweepSetup,
+    variant: &Variant,
+    split: &Split,
+    dir: &RunDir,
+) -> Result<Outcome> {
     let model_cfg = ModelConfig::Gpt(GptConfig {
         vocab_size: setup.tokenizer.vocab_size(),
         ..variant.model.clone()
@@ -142,8 +200,8 @@ fn run_variant(setup: &SweepSetup, variant: &Variant) -> Result<Outcome> {
             .load_into(&mut model)
             .with_context(|| format!("cannot start from {}", path.display()))?;
     }
-    let dir = RunDir::create(&setup.dir.path, &variant.slug())?;
     let checkpoint_path = dir.file("model.safetensors");
+    let _ = std::fs::remove_file(&checkpoint_path); // another config's: a diverged run writes none
     let opts = TrainOptions {
         label: variant.label.clone(),
         progress: setup.progress,
@@ -217,21 +275,23 @@ pub fn status_cell(status: &RunStatus) -> String {
 }
 
 // ANCHOR: results_table
+/// The results table's columns.
+pub const RESULTS_COLUMNS: [&str; 11] = [
+    "run",
+    "optimizer",
+    "lr",
+    "schedule",
+    "dropout",
+    "weight decay",
+    "status",
+    "train loss",
+    "val loss",
+    "best val (step)",
+    "seconds",
+];
+
 /// One row per run: its hyperparameters, how it ended, and its losses.
 pub fn results_table(outcomes: &[Outcome]) -> Table {
-    let columns = [
-        "run",
-        "optimizer",
-        "lr",
-        "schedule",
-        "dropout",
-        "weight decay",
-        "status",
-        "train loss",
-        "val loss",
-        "best val (step)",
-        "seconds",
-    ];
     let rows = outcomes
         .iter()
         .map(|o| {
@@ -259,7 +319,7 @@ pub fn results_table(outcomes: &[Outcome]) -> Table {
         })
         .collect();
     Table {
-        columns: columns.map(String::from).to_vec(),
+        columns: RESULTS_COLUMNS.map(String::from).to_vec(),
         rows,
     }
 }

@@ -809,3 +809,63 @@ fn the_config_file_is_the_tiny_preset_and_bad_configs_are_refused() {
         assert!(message.contains(field), "{message}");
     }
 }
+
+/// What two runs of chapter 3 with the same config must agree on exactly: every measurement but the clock's
+/// (forward and generation timings, throughput, MFU).
+fn measured(r: &ch03::Ch03Result) -> serde_json::Value {
+    let mut value = common::without_times(r);
+    let fields = value.as_object_mut().unwrap();
+    for timed in ["cost", "kv_cache", "utilization"] {
+        fields.remove(timed);
+    }
+    value
+}
+
+#[test]
+fn a_rerun_of_chapter_three_reuses_its_pretrainings_and_recomputes_only_what_changed() {
+    use common::{recomputed, result_times};
+    let _torch = torch_lock();
+    let dir = TempDir::new("ch03-reuse");
+    let cfg = common::tiny_ch03(&dir.path);
+    let root = dir.join(&cfg.run_name);
+    let first = ch03::run(&cfg).unwrap();
+    let times = result_times(&root);
+    assert_eq!(
+        times.keys().collect::<Vec<_>>(),
+        ["chars", "learned", "pretrained"]
+    );
+
+    // Run again: every pretraining read back, the main model loaded, the same measurements exactly.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = ch03::run(&cfg).unwrap();
+    assert!(recomputed(&times, &result_times(&root)).is_empty());
+    assert_eq!(again.runs, first.runs);
+    assert_eq!(measured(&again), measured(&first));
+
+    // A longer sample at each evaluation is what the main run measures: only it trains again.
+    let longer = ch03::Ch03Config {
+        sample_tokens: cfg.sample_tokens + 3,
+        ..cfg.clone()
+    };
+    let changed = ch03::run(&longer).unwrap();
+    let after = result_times(&root);
+    assert_eq!(recomputed(&times, &after), ["pretrained"]);
+    assert_eq!(changed.runs[1..], first.runs[1..]);
+    assert_ne!(changed.knowledge, first.knowledge);
+
+    // An interrupted pretraining (no result.json) is trained again, and alone, to the same numbers.
+    std::fs::remove_file(root.join("chars").join("result.json")).unwrap();
+    let resumed = ch03::run(&longer).unwrap();
+    let later = result_times(&root);
+    assert_eq!(recomputed(&after, &later), ["chars"]);
+    assert_eq!(measured(&resumed), measured(&changed));
+
+    // fresh: everything trains again, to the same numbers.
+    let fresh = ch03::run(&ch03::Ch03Config {
+        fresh: true,
+        ..longer.clone()
+    })
+    .unwrap();
+    assert_eq!(recomputed(&later, &result_times(&root)).len(), 3);
+    assert_eq!(measured(&fresh), measured(&changed));
+}

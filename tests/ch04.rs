@@ -1096,6 +1096,72 @@ fn the_config_file_is_the_default_and_bad_configs_are_refused() {
     );
 }
 
+#[test]
+fn a_rerun_reuses_every_fine_tuning_and_recomputes_only_what_changed() {
+    use common::{recomputed, result_times, without_times};
+    let _torch = torch_lock();
+    let dir = TempDir::new("ch04-reuse");
+    let cfg = common::tiny_ch04(&dir.path);
+    let root = dir.join(&cfg.run_name);
+    let first = ch04::run(&cfg).unwrap();
+    let times = result_times(&root);
+    let runs = [
+        "sft",
+        "sft-diversity-1",
+        "sft-lora",
+        "sft-random",
+        "sft-unmasked",
+    ];
+    assert_eq!(times.keys().collect::<Vec<_>>(), runs);
+
+    // Run again: every fine-tuning read back (and its model loaded to answer), the same result exactly.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = ch04::run(&cfg).unwrap();
+    assert!(recomputed(&times, &result_times(&root)).is_empty());
+    assert_eq!(again.runs, first.runs);
+    assert_eq!(without_times(&again), without_times(&first));
+
+    // A changed LoRA rate concerns the LoRA run alone.
+    let faster = Ch04Config {
+        lora_lr: cfg.lora_lr * 2.0,
+        ..cfg.clone()
+    };
+    let changed = ch04::run(&faster).unwrap();
+    let after = result_times(&root);
+    assert_eq!(recomputed(&times, &after), ["sft-lora"]);
+    assert_ne!(
+        without_times(&changed.runs[3]),
+        without_times(&first.runs[3])
+    );
+    assert_eq!(changed.runs[..3], first.runs[..3]);
+
+    // An interrupted fine-tuning (no result.json) is trained again, and alone, to the same numbers.
+    std::fs::remove_file(root.join("sft").join("result.json")).unwrap();
+    let resumed = ch04::run(&faster).unwrap();
+    let later = result_times(&root);
+    assert_eq!(recomputed(&after, &later), ["sft"]);
+    assert_eq!(without_times(&resumed), without_times(&changed));
+
+    // A pretrained model trained again with other numbers is another start: what started from it retrains.
+    let pretrained = ch03::pretrained_checkpoint_path(&cfg.pretrain_for(1).localized().unwrap());
+    let mut bytes = std::fs::read(&pretrained).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1; // one bit of the last weight
+    std::fs::write(&pretrained, bytes).unwrap();
+    let restarted = ch04::run(&faster).unwrap();
+    let moved = result_times(&root);
+    assert_eq!(recomputed(&later, &moved), ["sft-diversity-1"]);
+
+    // fresh: everything trains again, to the same numbers.
+    let fresh = ch04::run(&Ch04Config {
+        fresh: true,
+        ..faster.clone()
+    })
+    .unwrap();
+    assert_eq!(recomputed(&moved, &result_times(&root)).len(), runs.len());
+    assert_eq!(without_times(&fresh), without_times(&restarted));
+}
+
 /// Inconsistent style, measured exactly: every draw is the reply of its own seed under the preset, the same
 /// seeds draw the same answers, the forms and stops add up to the draws, and greedy decoding has one form.
 #[test]

@@ -1577,3 +1577,58 @@ fn the_chapter_writes_its_charts_report_and_policies() {
         jielong::chapters::load_config(&result.run_dir.join("config.json")).unwrap();
     assert_eq!(saved, cfg);
 }
+
+/// What two runs of chapter 5 with the same config must agree on exactly: everything but wall times.
+fn measured(r: &ch05::Ch05Result) -> serde_json::Value {
+    let mut value = common::without_times(r);
+    value.as_object_mut().unwrap().remove("stage_seconds");
+    value
+}
+
+#[test]
+fn a_rerun_of_chapter_five_reuses_its_trainings_and_recomputes_only_what_changed() {
+    use common::{recomputed, result_times};
+    let _torch = torch_lock();
+    let dir = TempDir::new("ch05-reuse");
+    let cfg = common::tiny_ch05(&dir.path);
+    let root = dir.join(&cfg.run_name);
+    let first = ch05::run(&cfg).unwrap();
+    let times = result_times(&root);
+    let runs = ["dpo", "grpo", "ppo", "ppo-no-kl", "sft-demos"];
+    assert_eq!(times.keys().collect::<Vec<_>>(), runs);
+
+    // Run again: every training read back, its model loaded to answer, the same result exactly.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = ch05::run(&cfg).unwrap();
+    assert!(recomputed(&times, &result_times(&root)).is_empty());
+    assert_eq!(again.policies, first.policies);
+    assert_eq!(measured(&again), measured(&first));
+
+    // A changed DPO β concerns DPO alone.
+    let mut sharper = cfg.clone();
+    sharper.dpo.beta *= 2.0;
+    let changed = ch05::run(&sharper).unwrap();
+    let after = result_times(&root);
+    assert_eq!(recomputed(&times, &after), ["dpo"]);
+    assert_eq!(changed.policies, first.policies);
+    assert_ne!(
+        common::without_times(&changed.dpo),
+        common::without_times(&first.dpo)
+    );
+
+    // An interrupted run (no result.json) is trained again, and alone, to the same numbers.
+    std::fs::remove_file(root.join("grpo").join("result.json")).unwrap();
+    let resumed = ch05::run(&sharper).unwrap();
+    let later = result_times(&root);
+    assert_eq!(recomputed(&after, &later), ["grpo"]);
+    assert_eq!(measured(&resumed), measured(&changed));
+
+    // fresh: everything trains again, to the same numbers.
+    let fresh = ch05::run(&Ch05Config {
+        fresh: true,
+        ..sharper.clone()
+    })
+    .unwrap();
+    assert_eq!(recomputed(&later, &result_times(&root)).len(), runs.len());
+    assert_eq!(measured(&fresh), measured(&changed));
+}

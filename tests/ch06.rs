@@ -528,55 +528,11 @@ fn the_config_file_is_the_quick_preset_and_bad_configs_are_refused() {
     );
 }
 
-/// A ladder of two tiny sizes, trained for a few steps: every file the chapter promises.
-fn tiny_chapter(dir: &std::path::Path) -> Ch06Config {
-    let base = Ch06Config::default();
-    Ch06Config {
-        runs_dir: dir.to_path_buf(),
-        progress: ProgressMode::Quiet,
-        train_chars: 40_000,
-        val_chars: 8_000,
-        sizes: vec![
-            ch06::Size::new("A", 1, 2, 16),
-            ch06::Size::new("B", 1, 2, 32),
-        ],
-        train: jielong::train::TrainConfig {
-            steps: 20,
-            eval_every: 10,
-            eval_batches: 2,
-            batch_size: 4,
-            warmup_steps: 2,
-            ..base.train
-        },
-        abilities: ch06::AbilityConfig {
-            problems: 2,
-            test_digits: 4,
-            code_prompts: 2,
-            max_shots: 2,
-            words: 1,
-            seed: 1,
-        },
-        induction: ch06::InductionConfig {
-            steps: 10,
-            eval_every: 5,
-            ..base.induction
-        },
-        data_scale: ch06::DataScaleConfig {
-            size: "A".into(),
-            tokens: vec![3840, 7680],
-            larger: "B".into(),
-            larger_at: vec![7680],
-            problems: 1,
-        },
-        ..base
-    }
-}
-
 #[test]
 fn the_chapter_writes_every_chart_and_a_second_run_trains_nothing() {
     let _torch = common::torch_lock();
     let dir = common::TempDir::new("ch06-run");
-    let cfg = tiny_chapter(&dir.path);
+    let cfg = common::tiny_ch06(&dir.path);
     let first = ch06::run(&cfg).unwrap();
     assert_eq!(first.run_dir, dir.path.join("ch06"));
     let names = common::file_names(&first.run_dir);

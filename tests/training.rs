@@ -381,6 +381,7 @@ fn tiny_chapter_one(runs_dir: &Path) -> Ch01Config {
         trace_tokens: 6,
         trace_candidates: 3,
         progress: ProgressMode::Quiet,
+        fresh: false,
     }
 }
 
@@ -486,7 +487,12 @@ fn chapter_one_writes_its_run_directory() {
     for model in ["bigram", "gpt"] {
         assert_eq!(
             file_names(&r.run_dir.join(model)),
-            ["metrics.jsonl", "model.safetensors"]
+            [
+                "config.json",
+                "metrics.jsonl",
+                "model.safetensors",
+                "result.json"
+            ]
         );
         let (restored, tokenizer) = checkpoint::load_model(
             &r.run_dir.join(model).join("model.safetensors"),
@@ -573,4 +579,48 @@ fn chapter_one_refuses_a_bad_config_before_training_anything() {
             "nothing was trained"
         );
     }
+}
+
+#[test]
+fn a_rerun_of_chapter_one_reuses_its_trainings_and_recomputes_only_what_changed() {
+    use common::{recomputed, result_times, without_times};
+    let _torch = torch_lock();
+    let dir = TempDir::new("ch01-reuse");
+    let cfg = tiny_chapter_one(&dir.path);
+    let root = dir.join("ch01-tiny");
+    let first = ch01::run(&cfg).unwrap();
+    let times = result_times(&root);
+    assert_eq!(times.keys().collect::<Vec<_>>(), ["bigram", "gpt"]);
+
+    // Run again: both trainings read back, their models loaded, the same samples and numbers exactly.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = ch01::run(&cfg).unwrap();
+    assert!(recomputed(&times, &result_times(&root)).is_empty());
+    assert_eq!(again.gpt, first.gpt);
+    assert_eq!(without_times(&again), without_times(&first));
+
+    // A longer GPT training is the GPT's config alone.
+    let mut longer = cfg.clone();
+    longer.gpt_train.steps += 10;
+    let changed = ch01::run(&longer).unwrap();
+    let after = result_times(&root);
+    assert_eq!(recomputed(&times, &after), ["gpt"]);
+    assert_eq!(changed.bigram, first.bigram);
+    assert_ne!(changed.gpt.curves, first.gpt.curves);
+
+    // An interrupted training (no result.json) is trained again, and alone, to the same numbers.
+    std::fs::remove_file(root.join("bigram").join("result.json")).unwrap();
+    let resumed = ch01::run(&longer).unwrap();
+    let later = result_times(&root);
+    assert_eq!(recomputed(&after, &later), ["bigram"]);
+    assert_eq!(without_times(&resumed), without_times(&changed));
+
+    // fresh: both train again, to the same numbers.
+    let fresh = ch01::run(&Ch01Config {
+        fresh: true,
+        ..longer.clone()
+    })
+    .unwrap();
+    assert_eq!(recomputed(&later, &result_times(&root)).len(), 2);
+    assert_eq!(without_times(&fresh), without_times(&changed));
 }

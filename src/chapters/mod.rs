@@ -1,6 +1,7 @@
 //! Each chapter's experiment: one function that takes a serde config and returns a serde result. The chapter
 //! program, the `jielong chapter N` command, the notebook, the tests and the book all call that function.
 
+pub mod book_figures;
 pub mod ch01;
 pub mod ch02;
 pub mod ch03;
@@ -34,6 +35,8 @@ pub trait Chapter {
     fn report(config: &Self::Config, output: &Self::Output) -> String;
     /// The config's device field, so `--device` can override it.
     fn device(config: &mut Self::Config) -> &mut DeviceChoice;
+    /// The config's `fresh` field, so `--fresh` can set it.
+    fn fresh(config: &mut Self::Config) -> &mut bool;
     /// Where the run wrote its files.
     fn run_dir(output: &Self::Output) -> &Path;
     /// Put the run in `language` (`--lang`): its world, the prompts it asks, and its run directory
@@ -64,6 +67,9 @@ impl Chapter for Ch01 {
     fn device(config: &mut Self::Config) -> &mut DeviceChoice {
         &mut config.device
     }
+    fn fresh(config: &mut Self::Config) -> &mut bool {
+        &mut config.fresh
+    }
     fn run_dir(output: &Self::Output) -> &Path {
         &output.run_dir
     }
@@ -88,6 +94,9 @@ impl Chapter for Ch02 {
     fn device(config: &mut Self::Config) -> &mut DeviceChoice {
         &mut config.device
     }
+    fn fresh(config: &mut Self::Config) -> &mut bool {
+        &mut config.fresh
+    }
     fn run_dir(output: &Self::Output) -> &Path {
         &output.run_dir
     }
@@ -111,6 +120,9 @@ impl Chapter for Ch03 {
     }
     fn device(config: &mut Self::Config) -> &mut DeviceChoice {
         &mut config.device
+    }
+    fn fresh(config: &mut Self::Config) -> &mut bool {
+        &mut config.fresh
     }
     fn run_dir(output: &Self::Output) -> &Path {
         &output.run_dir
@@ -139,6 +151,9 @@ impl Chapter for Ch04 {
     fn device(config: &mut Self::Config) -> &mut DeviceChoice {
         &mut config.device
     }
+    fn fresh(config: &mut Self::Config) -> &mut bool {
+        &mut config.fresh
+    }
     fn run_dir(output: &Self::Output) -> &Path {
         &output.run_dir
     }
@@ -162,6 +177,9 @@ impl Chapter for Ch05 {
     }
     fn device(config: &mut Self::Config) -> &mut DeviceChoice {
         &mut config.device
+    }
+    fn fresh(config: &mut Self::Config) -> &mut bool {
+        &mut config.fresh
     }
     fn run_dir(output: &Self::Output) -> &Path {
         &output.run_dir
@@ -187,6 +205,9 @@ impl Chapter for Ch06 {
     fn device(config: &mut Self::Config) -> &mut DeviceChoice {
         &mut config.device
     }
+    fn fresh(config: &mut Self::Config) -> &mut bool {
+        &mut config.fresh
+    }
     fn run_dir(output: &Self::Output) -> &Path {
         &output.run_dir
     }
@@ -209,13 +230,16 @@ pub enum ConfigSource {
     Default,
 }
 
-/// What the command line may change in a chapter's config: the device and the language.
+/// What the command line may change in a chapter's config: the device, the language, and whether to reuse
+/// finished sub-runs.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Overrides {
     /// `--device`: where to compute.
     pub device: Option<DeviceChoice>,
     /// `--lang`: the language of the world, the prompts and the run directory.
     pub language: Option<Language>,
+    /// `--fresh`: compute every sub-run again instead of reading back those already finished.
+    pub fresh: bool,
 }
 
 /// Run chapter `C` with the config from `source`, changed by `overrides`, and print its report.
@@ -230,6 +254,9 @@ pub fn run_chapter<C: Chapter>(source: &ConfigSource, overrides: Overrides) -> R
     }
     if let Some(language) = overrides.language {
         C::set_language(&mut config, language);
+    }
+    if overrides.fresh {
+        *C::fresh(&mut config) = true;
     }
     let output = C::run(&config)?;
     print!("{}", C::report(&config, &output));
@@ -252,6 +279,7 @@ pub fn run_chapter_number(number: u32, source: &ConfigSource, overrides: Overrid
 
 /// The command-line arguments of a chapter program.
 #[derive(clap::Parser)]
+#[command(after_help = REUSE_HELP)]
 struct ProgramArgs {
     /// JSON config (default: the chapter's config.json).
     #[arg(long, conflicts_with = "preset")]
@@ -268,17 +296,45 @@ struct ProgramArgs {
     /// Language of the run: en or zh (the world told in Chinese, Chinese prompts, runs in runs/zh/).
     #[arg(long = "lang")]
     language: Option<Language>,
+    /// Compute every sub-run again, overwriting what an earlier run left (use it after changing the code).
+    #[arg(long)]
+    fresh: bool,
     /// Print the built-in default config as JSON and exit (a starting point for your own).
     #[arg(long)]
     print_default_config: bool,
 }
+
+/// The command line, parsed by clap; or, when it does not parse, clap's message printed and the exit status to
+/// end with: 0 for `--help` and `--version`, 1 for a usage error. (clap's own exit status for a usage error is
+/// 2, which the course keeps for a diverged run: a script must be able to tell the two apart.)
+pub fn parse_args<P: clap::Parser>() -> std::result::Result<P, ExitCode> {
+    P::try_parse().map_err(|e| {
+        let _ = e.print();
+        if e.use_stderr() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        }
+    })
+}
+
+/// What `--help` says about the runs a chapter reuses.
+pub const REUSE_HELP: &str = "\
+Runs are reused: each sub-run (one training, one sweep variant) keeps its config and result in its own
+directory under the run directory, and running the chapter again reads back every sub-run whose config and
+inputs are unchanged (\"reused runs/ch02/lr-0.1 (same config)\"), so an interrupted chapter redoes only
+what is missing or changed. After changing the code, --fresh (or \"fresh\": true in the config) trains
+everything again.";
 
 /// The whole `main` of a chapter program: parse the arguments, run, print the report, or print one
 /// error line and exit with status 1.
 pub fn program<C: Chapter>() -> ExitCode {
     crate::interrupt::install();
     crate::out_of_memory::install();
-    let mut args = <ProgramArgs as clap::Parser>::parse();
+    let mut args = match parse_args::<ProgramArgs>() {
+        Ok(args) => args,
+        Err(code) => return code,
+    };
     if args.quick {
         args.preset = Some("quick".into());
     }
@@ -305,6 +361,7 @@ pub fn program<C: Chapter>() -> ExitCode {
         let overrides = Overrides {
             device: args.device,
             language: args.language,
+            fresh: args.fresh,
         };
         run_chapter::<C>(&source, overrides)
     };
@@ -380,10 +437,12 @@ pub fn prepare(choice: DeviceChoice, threads: usize, seed: u64) -> Result<Device
 
 /// Where the runs of a chapter in `language` go: `runs_dir` itself for English, its `zh/` folder for
 /// Chinese (`runs/zh/ch01/` beside `runs/ch01/`), so a Chinese run never reuses an English checkpoint.
-/// Asking twice does not nest: `runs/zh` stays `runs/zh`.
+/// Asking twice does not nest: a directory already inside a `zh/` folder stays where it is (`runs/zh`, and
+/// `runs/zh/ch04`, where chapter 4 keeps the pretraining runs it adds).
 pub fn runs_dir_in(runs_dir: &Path, language: Language) -> PathBuf {
+    let code = std::ffi::OsStr::new(language.code());
     match language {
-        Language::Zh if !runs_dir.ends_with(language.code()) => runs_dir.join(language.code()),
+        Language::Zh if !runs_dir.iter().any(|folder| folder == code) => runs_dir.join(code),
         _ => runs_dir.to_path_buf(),
     }
 }

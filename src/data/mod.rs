@@ -120,6 +120,17 @@ pub struct Split {
 }
 
 impl Split {
+    /// Fingerprints of the training and validation token ids ([`crate::run::fingerprint`]): what a cached
+    /// run's key says about the data it trained on.
+    pub fn fingerprint(&self) -> Result<(String, String)> {
+        let of = |tokens: &Tensor| -> Result<String> {
+            let ids = Vec::<i64>::try_from(tokens.to_device(tch::Device::Cpu))?;
+            let bytes: Vec<u8> = ids.iter().flat_map(|id| id.to_le_bytes()).collect();
+            Ok(crate::run::fingerprint(&bytes))
+        };
+        Ok((of(&self.train)?, of(&self.val)?))
+    }
+
     /// Split `ids` at `1 − val_fraction`; both parts must hold more than `block_size` tokens.
     pub fn new(ids: &[i64], val_fraction: f64, block_size: usize) -> Result<Self> {
         if !(0.0..1.0).contains(&val_fraction) || val_fraction == 0.0 {

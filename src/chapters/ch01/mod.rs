@@ -84,6 +84,10 @@ pub struct Ch01Config {
     pub trace_candidates: usize,
     /// How to show training progress.
     pub progress: ProgressMode,
+    /// Compute every sub-run again, overwriting its directory, instead of reading back those an earlier run
+    /// finished with the same config (`--fresh`: after a change to the code, which no config records).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fresh: bool,
 }
 
 impl Default for Ch01Config {
@@ -129,6 +133,7 @@ impl Default for Ch01Config {
             trace_tokens: 12,
             trace_candidates: 4,
             progress: ProgressMode::Auto,
+            fresh: false,
         }
     }
 }

@@ -1,12 +1,14 @@
 //! The corpus and its character tokenizer, and the bigram and the GPT trained on it.
 
 use super::{Ch01Config, LossCurves, ModelSummary};
+use crate::checkpoint;
 use crate::data::Split;
 use crate::model::{GptConfig, Model, ModelConfig};
-use crate::run::RunDir;
+use crate::run::{self, Reuse, RunDir};
 use crate::tokenizer::{Tokenizer, require_tokens};
 use crate::train::{self, TrainConfig, TrainOptions, TrainReport};
 use anyhow::{Context, Result};
+use serde::Serialize;
 
 /// What both models learn from: the corpus, its character vocabulary and its train/validation split.
 #[derive(Debug)]
@@ -77,7 +79,21 @@ pub fn train_gpt(run: &RunDir, data: &Ch01Data, cfg: &Ch01Config) -> Result<(Mod
     train_model(run, "gpt", &model_cfg, data, &cfg.gpt_train, cfg)
 }
 
-/// Train one model into `runs/<run>/<name>/` (metrics.jsonl, model.safetensors).
+/// Everything that decides one of the chapter's trainings: the cache key of its directory.
+#[derive(Serialize)]
+struct TrainingKey<'a> {
+    model: &'a ModelConfig,
+    train: &'a TrainConfig,
+    seed: u64,
+    /// Fingerprints of the training and validation token ids.
+    tokens: (String, String),
+    /// The device, with its thread count on a CPU.
+    device: String,
+}
+
+/// Train one model into `runs/<run>/<name>/` (metrics.jsonl, model.safetensors), or read it back when that
+/// directory holds a finished training of exactly the same inputs (unless `cfg.fresh`). Either way the
+/// model returned is the checkpoint saved there, so what follows sees the same weights.
 fn train_model(
     run: &RunDir,
     name: &str,
@@ -86,21 +102,32 @@ fn train_model(
     train_cfg: &TrainConfig,
     cfg: &Ch01Config,
 ) -> Result<(Model, TrainReport)> {
-    let dir = RunDir::create(&run.path, name)?;
-    crate::device::seed(cfg.seed);
-    let mut model = Model::new(
-        model_cfg,
-        crate::chapters::prepare(cfg.device, cfg.threads, cfg.seed)?,
-    )?;
-    let opts = TrainOptions {
-        label: name.to_string(),
-        progress: cfg.progress,
-        metrics_path: Some(dir.file("metrics.jsonl")),
-        checkpoint_path: Some(dir.file("model.safetensors")),
-        resume_from: None,
+    let device = crate::chapters::prepare(cfg.device, cfg.threads, cfg.seed)?;
+    let key = TrainingKey {
+        model: model_cfg,
+        train: train_cfg,
+        seed: cfg.seed,
+        tokens: data.split.fingerprint()?,
+        device: crate::device::describe(device),
     };
-    let report = train::train(&mut model, &data.tokenizer, &data.split, train_cfg, &opts)
-        .with_context(|| format!("training the {name} model"))?;
+    let reuse = Reuse::new(cfg.fresh, cfg.progress);
+    let weights = ("model.safetensors", |_: &TrainReport| true);
+    let (report, _) = run::cached_beside(&run.path, name, &key, reuse, weights, |dir| {
+        crate::device::seed(cfg.seed);
+        let mut model = Model::new(model_cfg, device)?;
+        let opts = TrainOptions {
+            label: name.to_string(),
+            progress: cfg.progress,
+            metrics_path: Some(dir.file("metrics.jsonl")),
+            checkpoint_path: Some(dir.file("model.safetensors")),
+            resume_from: None,
+        };
+        train::train(&mut model, &data.tokenizer, &data.split, train_cfg, &opts)
+            .with_context(|| format!("training the {name} model"))
+    })?;
+    let saved = run.path.join(name).join("model.safetensors");
+    let (model, _) = checkpoint::load_model(&saved, device)
+        .with_context(|| format!("loading the {name} model {}", saved.display()))?;
     Ok((model, report))
 }
 

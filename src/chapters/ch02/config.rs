@@ -32,6 +32,10 @@ pub struct Ch02Config {
     pub seed: u64,
     /// How to show training progress.
     pub progress: ProgressMode,
+    /// Compute every sub-run again, overwriting its directory, instead of reading back those an earlier run
+    /// finished with the same config (`--fresh`: after a change to the code, which no config records).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fresh: bool,
 
     /// The language of the run, `"en"` (the default) or `"zh"`: every world of the chapter is told in it,
     /// and a Chinese run writes under `<runs_dir>/zh/`.
@@ -94,6 +98,7 @@ impl Default for Ch02Config {
             threads: 0,
             seed: 1337,
             progress: ProgressMode::Auto,
+            fresh: false,
             language: Language::En,
             corpus: CorpusSource::default(),
             val_fraction: 0.1,

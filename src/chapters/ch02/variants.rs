@@ -60,7 +60,8 @@ impl Texts {
 }
 
 /// Where and how a sweep of chapter 2 runs on `split`: each variant writes under `run`, shares the texts'
-/// tokenizer, starts from `cfg.seed` and shows progress as `cfg.progress` says, on `cfg.device`. (The steps
+/// tokenizer, starts from `cfg.seed`, shows progress as `cfg.progress` says and reuses finished runs unless
+/// `cfg.fresh`, on `cfg.device`. (The steps
 /// one at a time, as a notebook takes them; [`run`] does the same.)
 pub fn sweep_setup<'a>(
     cfg: &Ch02Config,
@@ -75,6 +76,7 @@ pub fn sweep_setup<'a>(
         device: cfg.device.resolve()?,
         seed: cfg.seed,
         progress: cfg.progress,
+        fresh: cfg.fresh,
     })
 }
 

@@ -26,6 +26,10 @@ pub struct Ch03Config {
     pub seed: u64,
     /// How to show training progress.
     pub progress: ProgressMode,
+    /// Compute every sub-run again, overwriting its directory, instead of reading back those an earlier run
+    /// finished with the same config (`--fresh`: after a change to the code, which no config records).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fresh: bool,
     /// The language of the run, `"en"` (the default) or `"zh"`: the world is told in it, and a Chinese run
     /// writes under `<runs_dir>/zh/`. `--lang` sets it together with the prompts.
     #[serde(skip_serializing_if = "Language::is_english")]
@@ -100,6 +104,7 @@ impl Ch03Config {
             threads: 0,
             seed: 1337,
             progress: ProgressMode::Auto,
+            fresh: false,
             language: Language::En,
             world: WorldConfig::default(),
             val_render_seed: 7,

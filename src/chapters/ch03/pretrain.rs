@@ -4,13 +4,14 @@
 use super::config::Ch03Config;
 use super::data::{Ch03Data, prepare_data};
 use crate::chapters::prepare;
+use crate::checkpoint;
 use crate::device::{self};
 use crate::eval::{self, ClozeItem};
 use crate::generate::greedy;
 use crate::model::{GptConfig, Model, ModelConfig, Position};
-use crate::run::RunDir;
+use crate::run::{self, Reuse};
 use crate::tokenizer::Tokenizer;
-use crate::train::{self, Record, TrainOptions, TrainReport};
+use crate::train::{self, Record, TrainConfig, TrainOptions, TrainReport};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -85,18 +86,16 @@ pub fn pretrain(cfg: &Ch03Config, data: &Ch03Data, device: Device) -> Result<Pre
     let people: Vec<usize> = (0..cfg.cloze_people).collect();
     let cloze_items = eval::cloze_items(&data.world, &people, cfg.cloze_options, cfg.seed);
     let sample_prompt = data.fill(&cfg.sample_prompt);
-    let mut knowledge = Vec::new();
-    let mut measure = |model: &Model, record: &Record| -> Result<()> {
+    let measure = |model: &Model, record: &Record| -> Result<KnowledgePoint> {
         let val_loss = record.val_loss.unwrap_or(f64::NAN);
-        knowledge.push(KnowledgePoint {
+        Ok(KnowledgePoint {
             step: record.step,
             tokens: record.tokens,
             val_loss,
             perplexity: eval::perplexity(val_loss),
             cloze_accuracy: eval::cloze_accuracy(model, &tokenizer, &cloze_items).accuracy,
             sample: greedy(model, &tokenizer, &sample_prompt, cfg.sample_tokens)?,
-        });
-        Ok(())
+        })
     };
     let main = Pretraining {
         label: "BPE · RoPE",
@@ -104,7 +103,16 @@ pub fn pretrain(cfg: &Ch03Config, data: &Ch03Data, device: Device) -> Result<Pre
         gpt: &cfg.gpt,
         tokenizer: &tokenizer,
     };
-    let (model, run) = pretrain_run(cfg, data, device, &main, &mut measure)?;
+    // what the measurements depend on, besides the model: part of the run's cache key
+    let measured = serde_json::json!({
+        "world": &cfg.world,
+        "cloze_people": cfg.cloze_people,
+        "cloze_options": cfg.cloze_options,
+        "sample_prompt": &sample_prompt,
+        "sample_tokens": cfg.sample_tokens,
+    });
+    let (model, run, knowledge) =
+        pretrain_run(cfg, data, device, &main, Some((&measure, measured)))?;
     Ok(Pretrained {
         model,
         tokenizer,
@@ -115,18 +123,15 @@ pub fn pretrain(cfg: &Ch03Config, data: &Ch03Data, device: Device) -> Result<Pre
 }
 // ANCHOR_END: pretrain
 
-/// The pretrained checkpoint of `cfg`, made by [`pretrain`] first if it is missing: what chapters 4 and 5
-/// call before they start.
+/// The pretrained checkpoint of `cfg`, made by [`pretrain`] first unless `<run>/pretrained/` holds a run of
+/// exactly this config: what chapters 4 and 5 call before they start.
 pub fn ensure_pretrained(cfg: &Ch03Config) -> Result<PathBuf> {
     let cfg = &cfg.localized()?;
-    let path = pretrained_checkpoint_path(cfg);
-    if !path.exists() {
-        cfg.validate()?;
-        let device = prepare(cfg.device, cfg.threads, cfg.seed)?;
-        let data = prepare_data(cfg)?;
-        pretrain(cfg, &data, device).context("pretraining the chapter 3 model")?;
-    }
-    Ok(path)
+    cfg.validate()?;
+    let device = prepare(cfg.device, cfg.threads, cfg.seed)?;
+    let data = prepare_data(cfg)?;
+    pretrain(cfg, &data, device).context("pretraining the chapter 3 model")?;
+    Ok(pretrained_checkpoint_path(cfg))
 }
 
 /// What one pretraining run varies: its name, the model's shape and the tokenizer.
@@ -141,47 +146,111 @@ pub struct Pretraining<'a> {
     pub tokenizer: &'a Tokenizer,
 }
 
-/// Train one GPT as `run` says on the chapter's text into `<run>/<dir_name>/`, calling `on_eval` at every
-/// evaluation, and summarise it.
+/// What a pretraining run measures at each evaluation (the main run: what the model knows).
+pub type Measure<'a> = dyn Fn(&Model, &Record) -> Result<KnowledgePoint> + 'a;
+
+/// Everything that decides one pretraining run: the cache key of its directory.
+#[derive(Serialize)]
+struct PretrainKey<'a> {
+    label: &'a str,
+    /// The model's shape, its vocabulary size included.
+    model: &'a GptConfig,
+    train: &'a TrainConfig,
+    seed: u64,
+    /// Fingerprints of the training and validation token ids.
+    tokens: (String, String),
+    /// The device, with its thread count on a CPU.
+    device: String,
+    /// What the measurements at each evaluation depend on (none for a run that measures nothing).
+    measured: Option<serde_json::Value>,
+}
+
+/// A pretraining run as its directory keeps it: the summary, and what it measured at each evaluation.
+#[derive(Serialize, Deserialize)]
+struct KeptRun {
+    run: PretrainRun,
+    knowledge: Vec<KnowledgePoint>,
+}
+
+/// Train one GPT as `run` says on the chapter's text into `<run>/<dir_name>/`, taking `measure`'s
+/// measurement at every evaluation, and summarise it — or read it back when that directory holds a run of
+/// exactly the same inputs (unless `cfg.fresh`). Either way the model returned is the checkpoint saved there.
 fn pretrain_run(
     cfg: &Ch03Config,
     data: &Ch03Data,
     device: Device,
     run: &Pretraining,
-    on_eval: &mut train::EvalHook,
-) -> Result<(Model, PretrainRun)> {
-    let dir = RunDir::create(&cfg.runs_dir.join(&cfg.run_name), run.dir_name)?;
+    measure: Option<(&Measure, serde_json::Value)>,
+) -> Result<(Model, PretrainRun, Vec<KnowledgePoint>)> {
+    let root = cfg.runs_dir.join(&cfg.run_name);
     let split = data.split(run.tokenizer, cfg.train.block_size)?;
     let shape = GptConfig {
         vocab_size: run.tokenizer.vocab_size(),
         ..run.gpt.clone()
     };
-    device::seed(cfg.seed);
-    let mut model = Model::new(&ModelConfig::Gpt(shape.clone()), device)?;
-    let opts = TrainOptions {
-        label: run.dir_name.to_string(),
-        progress: cfg.progress,
-        metrics_path: Some(dir.file("metrics.jsonl")),
-        checkpoint_path: Some(dir.file("model.safetensors")),
-        resume_from: None,
+    let (measure, measured) = measure.unzip();
+    let key = PretrainKey {
+        label: run.label,
+        model: &shape,
+        train: &cfg.train,
+        seed: cfg.seed,
+        tokens: split.fingerprint()?,
+        device: device::describe(device),
+        measured,
     };
-    let report = train::train_with(
-        &mut model,
-        run.tokenizer,
-        &split,
-        &cfg.train,
-        &opts,
-        on_eval,
-    )
-    .with_context(|| format!("training the {} model", run.dir_name))?;
-    let summary = PretrainRun {
-        label: run.label.into(),
-        model: shape,
-        chars_per_token: chars_per_token(&data.val_text, run.tokenizer),
-        report,
-        checkpoint: dir.file("model.safetensors"),
-    };
-    Ok((model, summary))
+    let reuse = Reuse::new(cfg.fresh, cfg.progress);
+    let weights = ("model.safetensors", |_: &KeptRun| true);
+    let (kept, _) = run::cached_beside(&root, run.dir_name, &key, reuse, weights, |dir| {
+        device::seed(cfg.seed);
+        let mut model = Model::new(&ModelConfig::Gpt(shape.clone()), device)?;
+        let opts = TrainOptions {
+            label: run.dir_name.to_string(),
+            progress: cfg.progress,
+            metrics_path: Some(dir.file("metrics.jsonl")),
+            checkpoint_path: Some(dir.file("model.safetensors")),
+            resume_from: None,
+        };
+        let mut knowledge = Vec::new();
+        let mut on_eval = |model: &Model, record: &Record| -> Result<()> {
+            if let Some(measure) = measure {
+                knowledge.push(measure(model, record)?);
+            }
+            Ok(())
+        };
+        let report = train::train_with(
+            &mut model,
+            run.tokenizer,
+            &split,
+            &cfg.train,
+            &opts,
+            &mut on_eval,
+        )
+        .with_context(|| format!("training the {} model", run.dir_name))?;
+        let summary = PretrainRun {
+            label: run.label.into(),
+            model: shape.clone(),
+            chars_per_token: chars_per_token(&data.val_text, run.tokenizer),
+            report,
+            checkpoint: dir.file("model.safetensors"),
+        };
+        Ok(KeptRun {
+            run: summary,
+            knowledge,
+        })
+    })?;
+    let KeptRun {
+        run: mut summary,
+        knowledge,
+    } = kept;
+    // where the weights are now, whichever directory the cached result was written from
+    summary.checkpoint = root.join(run.dir_name).join("model.safetensors");
+    let (model, _) = checkpoint::load_model(&summary.checkpoint, device).with_context(|| {
+        format!(
+            "loading the pretrained model {}",
+            summary.checkpoint.display()
+        )
+    })?;
+    Ok((model, summary, knowledge))
 }
 
 pub(super) fn model_gpt_config(model: &Model) -> GptConfig {
@@ -211,7 +280,7 @@ pub fn comparison_run(
         gpt,
         tokenizer,
     };
-    Ok(pretrain_run(cfg, data, device, &run, &mut |_, _| Ok(()))?.1)
+    Ok(pretrain_run(cfg, data, device, &run, None)?.1)
 }
 
 // ANCHOR: comparison_runs

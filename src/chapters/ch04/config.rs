@@ -28,6 +28,10 @@ pub struct Ch04Config {
     pub seed: u64,
     /// How to show training progress.
     pub progress: ProgressMode,
+    /// Compute every sub-run again, overwriting its directory, instead of reading back those an earlier run
+    /// finished with the same config (`--fresh`: after a change to the code, which no config records).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fresh: bool,
     /// The language of the run, `"en"` (the default) or `"zh"`: the world, its questions and answers, and
     /// the pretraining are in it, and a Chinese run writes under `<runs_dir>/zh/`.
     #[serde(skip_serializing_if = "Language::is_english")]
@@ -69,6 +73,7 @@ impl Default for Ch04Config {
             threads: 0,
             seed: 1337,
             progress: ProgressMode::Auto,
+            fresh: false,
             language: Language::En,
             pretrain,
             sft_people: 100,

@@ -9,7 +9,7 @@ use crate::data::Part;
 use crate::device::{self};
 use crate::eval;
 use crate::model::Model;
-use crate::run::RunDir;
+use crate::run::{self, Reuse, RunDir};
 use crate::sft::{self, AnswerScore, SftData};
 use crate::tokenizer::Tokenizer;
 use crate::train::{self, TrainOptions, TrainReport};
@@ -38,7 +38,7 @@ pub struct SftRun {
 }
 
 /// How a fine-tuning run starts and what it trains.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Start {
     /// From the pretrained weights, every parameter trained.
     Pretrained,
@@ -58,9 +58,10 @@ pub struct SftSetup<'a> {
     pub device: Device,
 }
 
-// ANCHOR: finetune
-/// Fine-tune the model in `pretrained` into `<run>/<dir_name>/`, starting as `start` says, with the loss on
-/// the answers only (`mask_prompt`) or on every token; then measure it.
+/// Fine-tune the model in `pretrained` into `<run>/<dir_name>/` and measure it ([`train_and_measure`]), or
+/// read the run back when that directory already holds one of exactly the same inputs ([`SftKey`]; unless
+/// `cfg.fresh`). Either way the model returned is the checkpoint saved there, so what follows sees the same
+/// weights whether the run trained now or earlier.
 pub fn finetune(
     setup: &SftSetup,
     label: &str,
@@ -70,7 +71,79 @@ pub fn finetune(
     mask_prompt: bool,
 ) -> Result<(Model, Tokenizer, SftRun)> {
     let cfg = setup.cfg;
-    let dir = RunDir::create(&cfg.runs_dir.join(&cfg.run_name), dir_name)?;
+    let root = cfg.runs_dir.join(&cfg.run_name);
+    let key = SftKey {
+        cfg: sft_inputs(cfg, start)?,
+        label,
+        start,
+        mask_prompt,
+        pretrained: run::file_fingerprint(pretrained)
+            .with_context(|| format!("the pretrained model {}", pretrained.display()))?,
+        device: device::describe(setup.device),
+    };
+    let reuse = Reuse::new(cfg.fresh, cfg.progress);
+    let weights = ("model.safetensors", |_: &SftRun| true); // without its model, a run is trained again
+    let (sft_run, _) = run::cached_beside(&root, dir_name, &key, reuse, weights, |dir| {
+        train_and_measure(setup, label, dir, pretrained, start, mask_prompt)
+    })?;
+    let saved = root.join(dir_name).join("model.safetensors");
+    let (model, tokenizer) = checkpoint::load_model(&saved, setup.device)
+        .with_context(|| format!("loading the fine-tuned model {}", saved.display()))?;
+    Ok((model, tokenizer, sft_run))
+}
+
+/// Everything that decides a fine-tuning run: the cache key of its directory.
+#[derive(Serialize)]
+struct SftKey<'a> {
+    /// The chapter's config, less what cannot change a run ([`sft_inputs`]).
+    cfg: serde_json::Value,
+    label: &'a str,
+    start: Start,
+    mask_prompt: bool,
+    /// Content fingerprint of the pretrained checkpoint it starts from: a model pretrained again with other
+    /// numbers is another start.
+    pretrained: String,
+    /// The device, with its thread count on a CPU.
+    device: String,
+}
+
+/// The chapter's config as a fine-tuning run's inputs: without how progress shows, where runs go, the list
+/// of diversities (each run is one of them, named by its pretrained checkpoint), the unknown people asked
+/// afterwards, `fresh`, and the LoRA settings unless the run is the LoRA one.
+fn sft_inputs(cfg: &Ch04Config, start: Start) -> Result<serde_json::Value> {
+    let mut value = serde_json::to_value(cfg)?;
+    if let Some(fields) = value.as_object_mut() {
+        let unused = [
+            "progress",
+            "runs_dir",
+            "run_name",
+            "diversities",
+            "unknown_people",
+            "fresh",
+        ];
+        for field in unused {
+            fields.remove(field);
+        }
+        if start != Start::Lora {
+            fields.remove("lora");
+            fields.remove("lora_lr");
+        }
+    }
+    Ok(value)
+}
+
+// ANCHOR: finetune
+/// Fine-tune the model in `pretrained` into `dir`, starting as `start` says, with the loss on the answers
+/// only (`mask_prompt`) or on every token; then measure it.
+pub fn train_and_measure(
+    setup: &SftSetup,
+    label: &str,
+    dir: &RunDir,
+    pretrained: &Path,
+    start: Start,
+    mask_prompt: bool,
+) -> Result<SftRun> {
+    let cfg = setup.cfg;
     let (mut model, tokenizer) = checkpoint::load_model(pretrained, setup.device)
         .with_context(|| format!("loading the pretrained model {}", pretrained.display()))?;
     let block = cfg.sft_train.block_size;
@@ -84,12 +157,11 @@ pub fn finetune(
     let mut train_cfg = cfg.sft_train.clone();
     // no wider than the longest conversation, so tokens/s counts conversation tokens, not padding
     train_cfg.block_size = train_cfg.block_size.min(data.longest_input());
+    // the random start and the LoRA adapters draw from here: the same draws whatever ran before this run
+    device::seed(cfg.seed);
     match start {
         Start::Pretrained => {}
-        Start::Random => {
-            device::seed(cfg.seed);
-            model = Model::new(model.config(), setup.device)?;
-        }
+        Start::Random => model = Model::new(model.config(), setup.device)?,
         Start::Lora => {
             model.add_lora(&cfg.lora)?;
             train_cfg.lr = cfg.lora_lr;
@@ -97,7 +169,10 @@ pub fn finetune(
     }
     let trainable_params = model.num_trainable_params();
     let opts = TrainOptions {
-        label: dir_name.to_string(),
+        label: dir
+            .path
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into()),
         progress: cfg.progress,
         metrics_path: Some(dir.file("metrics.jsonl")),
         // adapters are not in the model's own parameters: the LoRA run saves after merging them
@@ -124,7 +199,7 @@ pub fn finetune(
         )?;
         &masked
     };
-    let run = measure(
+    measure(
         setup,
         &model,
         &tokenizer,
@@ -132,8 +207,7 @@ pub fn finetune(
         label,
         trainable_params,
         report,
-    )?;
-    Ok((model, tokenizer, run))
+    )
 }
 // ANCHOR_END: finetune
 

@@ -40,12 +40,15 @@ use crate::model::Model;
 use crate::reward::{self, RewardModel, RewardReport};
 use crate::rl::dpo::{self, DpoReport};
 use crate::rl::ppo::{self, PolicyReport};
-use crate::run::RunDir;
+use crate::run::{self, Reuse, RunDir};
 use crate::tokenizer::Tokenizer;
+use crate::train::TrainReport;
 use anyhow::{Context, Result};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Instant;
+use tch::Device;
 
 /// One policy optimization run's label, curves and final scores.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -124,7 +127,7 @@ pub fn run(cfg: &Ch05Config) -> Result<Ch05Result> {
         |name: &str, t: Instant| stages.push((name.to_string(), t.elapsed().as_secs_f64()));
 
     let t = Instant::now();
-    let (sft_model, tokenizer, _) = demonstrate(cfg, &run, &ch04_path, &prompts, device)?;
+    let (sft_model, tokenizer) = demonstrate_cached(cfg, &run, &ch04_path, &prompts, device)?;
     let sft_path = demonstrations_checkpoint_path(cfg);
     let load = || checkpoint::load_model(&sft_path, device);
     stage("demonstrations", t);
@@ -149,6 +152,7 @@ pub fn run(cfg: &Ch05Config) -> Result<Ch05Result> {
     stage("feedback", t);
 
     let t = Instant::now();
+    device::seed(cfg.seed); // the head's initialisation: the same whether the demonstrations trained now or not
     let mut reward_model = RewardModel::new(load()?.0);
     let reward = reward::train_reward_model(
         &mut reward_model,
@@ -179,23 +183,37 @@ pub fn run(cfg: &Ch05Config) -> Result<Ch05Result> {
     ];
     let mut no_kl = cfg.ppo.clone();
     no_kl.kl_coef = 0.0;
+    let start = run::file_fingerprint(&sft_path)?;
+    let pairs = run::json_fingerprint(&(&train_pairs, &val_pairs))?;
+    // what makes the reward model, which is trained every run and not kept: its config, its pairs, its start
+    let reward_inputs =
+        serde_json::json!({"config": &cfg.reward, "pairs": &pairs, "start": &start});
     for (label, dir, policy_cfg) in [
         ("PPO", "ppo", &cfg.ppo),
         ("PPO without KL", "ppo-no-kl", &no_kl),
         ("GRPO", "grpo", &cfg.grpo),
     ] {
         let t = Instant::now();
-        let (mut policy, _) = load()?;
-        let report = ppo::optimize_policy(
-            &mut policy,
-            &sft_model,
-            &reward_model,
-            &tokenizer,
-            &prompts.train,
-            policy_cfg,
-            (dir, cfg.progress),
-        )?;
-        save_policy(&run, dir, &policy, &tokenizer)?;
+        let key = PolicyKey {
+            label,
+            config: serde_json::to_value(policy_cfg)?,
+            start: &start,
+            reward: Some(&reward_inputs),
+            data: run::json_fingerprint(&prompts.train)?,
+            seed: cfg.seed,
+            device: device::describe(device),
+        };
+        let (report, policy) = cached_policy(cfg, &run, dir, &key, device, |policy| {
+            ppo::optimize_policy(
+                policy,
+                &sft_model,
+                &reward_model,
+                &tokenizer,
+                &prompts.train,
+                policy_cfg,
+                (dir, cfg.progress),
+            )
+        })?;
         answers.push(answer_all(
             &policy,
             &tokenizer,
@@ -211,17 +229,26 @@ pub fn run(cfg: &Ch05Config) -> Result<Ch05Result> {
     }
 
     let t = Instant::now();
-    let (mut policy, _) = load()?;
-    let dpo = dpo::train_dpo(
-        &mut policy,
-        &sft_model,
-        &tokenizer,
-        &train_pairs,
-        &val_pairs,
-        &cfg.dpo,
-        cfg.progress,
-    )?;
-    save_policy(&run, "dpo", &policy, &tokenizer)?;
+    let key = PolicyKey {
+        label: "DPO",
+        config: serde_json::to_value(&cfg.dpo)?,
+        start: &start,
+        reward: None,
+        data: pairs,
+        seed: cfg.seed,
+        device: device::describe(device),
+    };
+    let (dpo, policy) = cached_policy(cfg, &run, "dpo", &key, device, |policy| {
+        dpo::train_dpo(
+            policy,
+            &sft_model,
+            &tokenizer,
+            &train_pairs,
+            &val_pairs,
+            &cfg.dpo,
+            cfg.progress,
+        )
+    })?;
     answers.push(answer_all(
         &policy,
         &tokenizer,
@@ -257,7 +284,71 @@ pub fn run(cfg: &Ch05Config) -> Result<Ch05Result> {
     Ok(result)
 }
 
-fn save_policy(run: &RunDir, name: &str, model: &Model, tokenizer: &Tokenizer) -> Result<()> {
-    let dir = RunDir::create(&run.path, name)?;
-    checkpoint::save(&dir.file("model.safetensors"), model, tokenizer, None)
+/// Everything that decides one policy optimization (PPO, GRPO, DPO): the cache key of its directory.
+#[derive(Serialize)]
+struct PolicyKey<'a> {
+    label: &'a str,
+    /// The run's own config.
+    config: serde_json::Value,
+    /// Content fingerprint of the model it starts from (and stays near): the demonstrations' model.
+    start: &'a str,
+    /// What makes the reward model it is scored by (none for DPO, which needs none).
+    reward: Option<&'a serde_json::Value>,
+    /// Fingerprint of what it trains on: the training prompts, or the preference pairs.
+    data: String,
+    seed: u64,
+    /// The device, with its thread count on a CPU.
+    device: String,
+}
+
+/// Optimize a policy, starting from the demonstrations' model, into `<run>/<dir>/` with `optimize` and save
+/// it — or read the run back when that directory holds one of exactly `key` (unless `cfg.fresh`). Either way
+/// the policy returned is the one saved there.
+fn cached_policy<R: Serialize + DeserializeOwned>(
+    cfg: &Ch05Config,
+    run: &RunDir,
+    dir: &str,
+    key: &PolicyKey,
+    device: Device,
+    optimize: impl FnOnce(&mut Model) -> Result<R>,
+) -> Result<(R, Model)> {
+    let reuse = Reuse::new(cfg.fresh, cfg.progress);
+    let weights = ("model.safetensors", |_: &R| true);
+    let (report, _) = run::cached_beside(&run.path, dir, key, reuse, weights, |out| {
+        let (mut policy, tokenizer) =
+            checkpoint::load_model(&demonstrations_checkpoint_path(cfg), device)?;
+        device::seed(cfg.seed); // a value head and dropout draw the same whatever ran before
+        let report = optimize(&mut policy)?;
+        checkpoint::save(&out.file("model.safetensors"), &policy, &tokenizer, None)?;
+        Ok(report)
+    })?;
+    let (policy, _) = checkpoint::load_model(&policy_checkpoint_path(cfg, dir), device)?;
+    Ok((report, policy))
+}
+
+/// [`demonstrate`] into `<run>/sft-demos/`, or read it back when that directory holds a run of exactly the
+/// same inputs — the starting checkpoint's content, the fine-tuning set and the demonstrations, the training
+/// config, the device (unless `cfg.fresh`). Either way the model returned is the one saved there.
+fn demonstrate_cached(
+    cfg: &Ch05Config,
+    run: &RunDir,
+    ch04_path: &std::path::Path,
+    prompts: &Prompts,
+    device: Device,
+) -> Result<(Model, Tokenizer)> {
+    let sft_data = ch04::prepare_data(&cfg.sft)?;
+    let key = serde_json::json!({
+        "start": run::file_fingerprint(ch04_path)?,
+        "examples": run::json_fingerprint(&(&sft_data.train, &sft_data.held_out))?,
+        "demonstrations": run::json_fingerprint(&prompts.demonstrations)?,
+        "demo_repeats": cfg.demo_repeats,
+        "demo_train": &cfg.demo_train,
+        "device": device::describe(device),
+    });
+    let reuse = Reuse::new(cfg.fresh, cfg.progress);
+    let weights = ("model.safetensors", |_: &TrainReport| true);
+    run::cached_beside(&run.path, "sft-demos", &key, reuse, weights, |_| {
+        Ok(demonstrate(cfg, run, ch04_path, prompts, device)?.2)
+    })?;
+    checkpoint::load_model(&demonstrations_checkpoint_path(cfg), device)
 }

@@ -247,6 +247,7 @@ pub fn instruction_ability(
     cfg: &Ch06Config,
 ) -> Result<Vec<OpScore>> {
     let a = &cfg.abilities;
+    let phrasing = skills::phrasing(cfg.skills.language);
     StringOp::ALL
         .iter()
         .enumerate()
@@ -261,16 +262,20 @@ pub fn instruction_ability(
                 let word = skills::word(len, &mut rng);
                 let target = op.apply(&word);
                 let max_chars = target.len() + 4;
-                let answer =
-                    complete(model, tokenizer, &skills::instruction(op, &word), max_chars)?;
+                let answer = complete(
+                    model,
+                    tokenizer,
+                    &phrasing.instruction(op, &word),
+                    max_chars,
+                )?;
                 asked.push(Scores::of(&answer, &target));
                 let said = complete(
                     model,
                     tokenizer,
-                    &skills::prose_prompt(op, &word),
+                    &phrasing.prose_prompt(op, &word),
                     max_chars,
                 )?;
-                told.push(Scores::of(said.trim_end_matches('.'), &target));
+                told.push(Scores::of(phrasing.prose_answer(&said), &target));
             }
             Ok(OpScore {
                 op,

@@ -239,8 +239,13 @@ pub struct Ch06Config {
     pub seed: u64,
     /// How to show progress.
     pub progress: ProgressMode,
-    /// The language of the run, `"en"` (the default) or `"zh"`. The skills text is made of digits, letters
-    /// and code, the same in both languages; a Chinese run writes under `<runs_dir>/zh/`.
+    /// Compute every sub-run again, overwriting its directory, instead of reading back those an earlier run
+    /// finished with the same config (`--fresh`: after a change to the code, which no config records).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fresh: bool,
+    /// The language of the run, `"en"` (the default) or `"zh"`: the skills text's prose and instructions
+    /// (its digits, letters and code are the same in both languages), the report and the charts; a Chinese
+    /// run writes under `<runs_dir>/zh/`.
     #[serde(skip_serializing_if = "Language::is_english")]
     pub language: Language,
     /// What the training text is made of.
@@ -273,6 +278,7 @@ impl Default for Ch06Config {
             threads: 0,
             seed: 1337,
             progress: ProgressMode::Auto,
+            fresh: false,
             language: Language::En,
             skills: SkillsConfig::default(),
             train_chars: 2_000_000,
@@ -308,11 +314,17 @@ impl Ch06Config {
         self.language = language;
     }
 
-    /// The config as the run uses it: a Chinese run's directory under `zh/`
-    /// ([`crate::chapters::runs_dir_in`]).
+    /// The config as the run uses it: the skills text in the chapter's language, and a Chinese run's
+    /// directory under `zh/` ([`crate::chapters::runs_dir_in`]). A skills text that names another language
+    /// itself is left as it is, for [`Ch06Config::validate`] to refuse.
     pub fn localized(&self) -> Self {
+        let mut skills = self.skills.clone();
+        if skills.language.is_english() {
+            skills.language = self.language;
+        }
         Ch06Config {
             runs_dir: crate::chapters::runs_dir_in(&self.runs_dir, self.language),
+            skills,
             ..self.clone()
         }
     }
@@ -371,6 +383,7 @@ impl Ch06Config {
     /// Refuse an impossible config before anything trains; the error names the field.
     pub fn validate(&self) -> Result<()> {
         self.skills.validate()?;
+        crate::chapters::nested_language(self.skills.language, self.language, "skills")?;
         ensure!(
             !self.sizes.is_empty(),
             "sizes: the ladder needs at least one size"

@@ -9,7 +9,7 @@ use crate::data::skills::{self, SkillsConfig};
 use crate::device::{self};
 use crate::eval::{self, PowerLaw};
 use crate::model::{GptConfig, Model, ModelConfig};
-use crate::run::{self, Cache, RunDir};
+use crate::run::{self, Cache, Reuse, RunDir};
 use crate::tokenizer::Tokenizer;
 use crate::train::{self, TrainConfig, TrainOptions};
 use anyhow::{Context, Result};
@@ -32,7 +32,7 @@ pub struct SkillsData {
 pub fn prepare_data(cfg: &Ch06Config) -> Result<SkillsData> {
     let train_text = skills::text(&cfg.skills, cfg.train_chars, cfg.seed);
     let val_text = skills::text(&cfg.skills, cfg.val_chars, cfg.seed ^ 0x76616c);
-    let tokenizer = Tokenizer::char_level(&skills::alphabet());
+    let tokenizer = Tokenizer::char_level(&skills::alphabet_in(cfg.skills.language));
     let encode = |t: &str| tokenizer.encode_strict(t);
     let split = Split::from_parts(
         &encode(&train_text)?,
@@ -97,7 +97,7 @@ struct SizeJob<'a> {
 
 // ANCHOR: train_size
 /// Train one size on the skills text into `<run>/<label>/`, or read it back when that directory already
-/// holds a run of exactly this config ([`run::cached`]).
+/// holds a run of exactly this config ([`run::cached`]; trained again regardless when `cfg.fresh`).
 pub fn train_size(
     cfg: &Ch06Config,
     data: &SkillsData,
@@ -118,7 +118,8 @@ pub fn train_size(
         val_chars: cfg.val_chars,
         seed: cfg.seed,
     };
-    let (mut trained, cache) = run::cached(&run.path, &size.label, &job, |dir| {
+    let reuse = Reuse::new(cfg.fresh, cfg.progress);
+    let (mut trained, cache) = run::cached_with(&run.path, &size.label, &job, reuse, |dir| {
         device::seed(cfg.seed);
         let mut model = Model::new(&ModelConfig::Gpt(gpt.clone()), device)?;
         let opts = TrainOptions {
@@ -181,7 +182,8 @@ pub fn measure_size(
         &cfg.abilities,
         &cfg.skills,
     );
-    run::cached(root, "abilities", &key, |_| {
+    let reuse = Reuse::new(cfg.fresh, cfg.progress);
+    run::cached_with(root, "abilities", &key, reuse, |_| {
         let (model, tokenizer) = checkpoint::load_model(&size.checkpoint, device)?;
         Ok(Abilities {
             addition: addition_ability(&model, &tokenizer, cfg)?,

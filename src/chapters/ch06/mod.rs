@@ -15,7 +15,7 @@
 //!
 //! The code, one file per part: [`config`], the size [`ladder`] and its [`abilities`], [`induction`] heads,
 //! the [`data_scale`] experiment (with its own charts and report section), the [`figures`] (drawn from the
-//! result alone) and the [`report`].
+//! result alone) and the [`report`], in the words of the run's language ([`words`]).
 
 pub mod abilities;
 pub mod config;
@@ -24,6 +24,7 @@ pub mod figures;
 pub mod induction;
 pub mod ladder;
 pub mod report;
+pub mod words;
 
 pub use abilities::{
     Abilities, AdditionScore, CodeScore, OpScore, Scores, addition_ability, code_ability, complete,
@@ -45,6 +46,7 @@ pub use ladder::{
 pub use report::report;
 
 use super::open_run;
+use crate::data::world::Language;
 use crate::device::{self};
 use crate::plot::Figure;
 use crate::run::{self, Cache};
@@ -58,6 +60,9 @@ use std::time::Instant;
 pub struct Ch06Result {
     /// Where it ran.
     pub device: String,
+    /// The language of the run: its skills text's prose and instructions, its report and its charts.
+    #[serde(default, skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// The first lines of the training text.
     pub sample: Vec<String>,
     /// The most digits per operand in the training text's sums (the skills config's `max_digits`): the
@@ -97,13 +102,16 @@ pub fn run(cfg: &Ch06Config) -> Result<Ch06Result> {
             cached: cache == Cache::Hit,
         });
     }
-    let induction = run::cached(&run.path, "induction", &(&cfg.induction, cfg.seed), |_| {
+    let reuse = run::Reuse::new(cfg.fresh, cfg.progress);
+    let key = (&cfg.induction, cfg.seed);
+    let induction = run::cached_with(&run.path, "induction", &key, reuse, |_| {
         induction(cfg, device)
     })?
     .0;
     let data_scale = data_scale::data_scale(cfg, &run, device)?;
     let result = Ch06Result {
         device: device::describe(device),
+        language: cfg.language,
         sample: data.sample,
         max_digits: cfg.skills.max_digits,
         scaling: fit_scaling(&rungs),
