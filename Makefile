@@ -7,7 +7,8 @@
 #                network, every formula rendered)
 #   make book    build the book → book/book/index.html (English), book/book/zh-CN/index.html (中文)
 #   make lab     open the notebooks in JupyterLab
-#   make figures copy the figures of the last `make run` into the book (and chapter 1's traced generation)
+#   make figures copy the charts of the last `make run` (and `make run-zh`) into the book, each chapter's
+#                result.json beside them: tests/book_figures.rs draws them again from it and fails on a difference
 #   make doctor  what this machine gives the course: libtorch, CUDA and its GPUs, the CPU's bf16, the tools
 #   make gpu-check  on a GPU machine: CUDA end to end, measured (about 5 minutes)
 #   make bench      jielong beside the same model in PyTorch, side by side (about 5 minutes)
@@ -151,8 +152,15 @@ lab: libtorch jupyter evcxr
 	JUPYTER_PATH="$(CURDIR)/target/jupyter" "$(JUPYTER)" lab notebooks
 
 figures:
-	for ch in ch01 ch02 ch03 ch04 ch05 ch06; do mkdir -p book/src/figures/$$ch && cp runs/$$ch/*.svg book/src/figures/$$ch/; done
-	cp runs/ch01/trace.md book/src/figures/ch01/
+	@for ch in ch01 ch02 ch03 ch04 ch05 ch06; do \
+	  for lang in . zh; do \
+	    src=runs/$$lang/$$ch; dst=book/src/figures/$$lang/$$ch; \
+	    [ -f $$src/result.json ] || { [ $$lang = zh ] && continue; echo "error: no $$src/result.json: run make $$ch first"; exit 1; }; \
+	    rm -rf $$dst && mkdir -p $$dst && cp $$src/*.svg $$src/result.json $$dst/ && echo "$$src → $$dst"; \
+	  done; \
+	done
+	cp runs/ch01/trace.md runs/ch01/config.json book/src/figures/ch01/
+	[ ! -f runs/zh/ch01/trace.md ] || cp runs/zh/ch01/trace.md runs/zh/ch01/config.json book/src/figures/zh/ch01/
 
 # --- Chinese edition (zh-CN): book/po/README.md -------------------------------------------------------------
 # mdbook-i18n-helpers 0.3.6 is the last release for mdBook 0.4 (0.4.0 needs mdBook 0.5). mdbook-gettext

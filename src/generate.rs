@@ -361,8 +361,9 @@ pub fn generate_with(
 /// (streaming), and return the generated continuation (without the prompt). The loop also ends when
 /// `on_token` returns `false`: the reader has gone, or a time limit has passed (the playground's).
 ///
-/// A BPE token may end in the middle of a multi-byte character (a Chinese character is 3 bytes): such a
-/// piece decodes to `�`, so streaming holds it back until the character is complete.
+/// A BPE token may end in the middle of a multi-byte character (a Chinese character is 3 bytes): the text
+/// decoded so far leaves that character out ([`Tokenizer::decode`]), so streaming passes nothing on until
+/// it is complete; a text that ends in `�` (a character's `<unk>`) is held back one token too.
 pub fn generate_while(
     model: &Model,
     tokenizer: &Tokenizer,
@@ -382,7 +383,7 @@ pub fn generate_while(
         context.push(draw(&probs, &mut rng) as i64);
         text = tokenizer.decode(&context[prompt_len..]);
         let mut go_on = true;
-        if !text.ends_with(crate::tokenizer::UNK_CHAR) {
+        if text.len() > shown && !text.ends_with(crate::tokenizer::UNK_CHAR) {
             go_on = on_token(text.get(shown..).unwrap_or_default());
             shown = text.len();
         }

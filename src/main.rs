@@ -201,7 +201,11 @@ struct Diverged(String);
 fn main() -> ExitCode {
     jielong::interrupt::install();
     jielong::out_of_memory::install();
-    match run(Cli::parse()) {
+    let cli = match chapters::parse_args::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", chapters::one_line(&e));

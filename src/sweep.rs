@@ -275,21 +275,23 @@ pub fn status_cell(status: &RunStatus) -> String {
 }
 
 // ANCHOR: results_table
+/// The results table's columns.
+pub const RESULTS_COLUMNS: [&str; 11] = [
+    "run",
+    "optimizer",
+    "lr",
+    "schedule",
+    "dropout",
+    "weight decay",
+    "status",
+    "train loss",
+    "val loss",
+    "best val (step)",
+    "seconds",
+];
+
 /// One row per run: its hyperparameters, how it ended, and its losses.
 pub fn results_table(outcomes: &[Outcome]) -> Table {
-    let columns = [
-        "run",
-        "optimizer",
-        "lr",
-        "schedule",
-        "dropout",
-        "weight decay",
-        "status",
-        "train loss",
-        "val loss",
-        "best val (step)",
-        "seconds",
-    ];
     let rows = outcomes
         .iter()
         .map(|o| {
@@ -317,7 +319,7 @@ pub fn results_table(outcomes: &[Outcome]) -> Table {
         })
         .collect();
     Table {
-        columns: columns.map(String::from).to_vec(),
+        columns: RESULTS_COLUMNS.map(String::from).to_vec(),
         rows,
     }
 }

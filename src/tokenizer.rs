@@ -180,12 +180,10 @@ impl BpeTokenizer {
             .unwrap_or_default()
     }
 
+    /// The text of `ids`: their bytes as UTF-8, but for a character cut off at the end (see [`whole_text`]).
     fn decode(&self, ids: &[i64]) -> String {
-        let ids: Vec<u32> = ids
-            .iter()
-            .filter_map(|&id| u32::try_from(id).ok())
-            .collect();
-        self.inner.decode(&ids, false).unwrap_or_default()
+        let bytes: Vec<u8> = ids.iter().flat_map(|&id| self.token_bytes(id)).collect();
+        whole_text(&bytes)
     }
 
     /// The bytes of token `id` (empty for an unknown id).
@@ -237,6 +235,22 @@ fn piece_bytes(piece: &str) -> Vec<u8> {
             n => others.get(n.checked_sub(256)? as usize).copied(),
         })
         .collect()
+}
+
+/// Bytes as text, for a sample cut at a token boundary: a token may end in the middle of a character (`春`
+/// is the three bytes `e6 98 a5`, and a sample can stop after `e6 98`). That cut-off character at the end is
+/// dropped, not shown as `�`: it is where the sample stopped, not what the model wrote. Bytes that are not
+/// UTF-8 anywhere else (the model wrote them) decode to `�`.
+fn whole_text(bytes: &[u8]) -> String {
+    // the last byte that starts a character (not a continuation byte `10xxxxxx`) is at most 3 from the end
+    let start = (bytes.len().saturating_sub(3)..bytes.len())
+        .rev()
+        .find(|&i| bytes[i] & 0xC0 != 0x80);
+    // it starts a cut-off character when what follows it is a valid beginning that ends too soon
+    let cut_off =
+        |&i: &usize| matches!(std::str::from_utf8(&bytes[i..]), Err(e) if e.error_len().is_none());
+    let end = start.filter(cut_off).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
 /// Bytes as text when they are whole UTF-8 characters, else in hex: `<e6><98>`.
@@ -322,7 +336,8 @@ impl Tokenizer {
     }
 
     /// Ids to text; for characters, ids outside the vocabulary and `<unk>` decode to `�`. For BPE, ids outside
-    /// the vocabulary are skipped, and bytes that do not form whole UTF-8 characters decode to `�`.
+    /// the vocabulary are skipped, a character cut off at the end (the text stopped inside it) is dropped, and
+    /// other bytes that do not form whole UTF-8 characters decode to `�`.
     pub fn decode(&self, ids: &[i64]) -> String {
         match self {
             Tokenizer::Char(t) => ids.iter().map(|&id| t.piece(id)).collect(),
@@ -331,9 +346,13 @@ impl Tokenizer {
     }
     // ANCHOR_END: encode_decode
 
-    /// The text of one token, for charts and streaming output.
+    /// The text of one token, for charts: a BPE token that holds part of a character shows it as `�` (where
+    /// [`Tokenizer::decode`] would drop it as cut off, leaving no label).
     pub fn token_text(&self, id: i64) -> String {
-        self.decode(&[id])
+        match self {
+            Tokenizer::Char(_) => self.decode(&[id]),
+            Tokenizer::Bpe(t) => String::from_utf8_lossy(&t.token_bytes(id)).into_owned(),
+        }
     }
 
     /// How a single token is shown in tables and charts: its text when it is whole UTF-8 characters, else

@@ -5,103 +5,26 @@
 
 mod common;
 
-use common::{TempDir, file_names, tiny_data, tiny_gpt, tiny_train, tiny_world, torch_lock};
+use common::{
+    TempDir, file_names, tiny_ch02, tiny_data, tiny_gpt, tiny_model, tiny_train, torch_lock,
+};
 use jielong::chapters::ch01::Ch01Config;
 use jielong::chapters::ch02::{self, Ch02Config, Ch02Result, Texts};
 use jielong::chapters::load_config;
+use jielong::checkpoint;
 use jielong::data::world::{Language, MAX_DIVERSITY, WorldConfig};
 use jielong::data::{CorpusSource, Split};
 use jielong::model::{GptConfig, ModelConfig};
 use jielong::progress::ProgressMode;
 use jielong::run::{RunDir, read_jsonl};
 use jielong::sweep::{self, SweepSetup, Table, Variant};
-use jielong::train::{Record, RunStatus, Schedule, TrainConfig};
-use jielong::{DeviceChoice, checkpoint};
+use jielong::train::{Record, RunStatus, TrainConfig};
 use std::path::Path;
-
-/// A one-block GPT reading 16 tokens, of width 32 (part 1) or 64 (part 2).
-fn tiny_model(n_embd: usize) -> GptConfig {
-    GptConfig {
-        block_size: 16,
-        n_layer: 1,
-        n_head: 2,
-        n_embd,
-        ..GptConfig::default()
-    }
-}
-
-/// Chapter 2 shrunk to seconds: part 1 on the 40-person tiny world with a width-32 GPT, three rates (10 is
-/// far too high); part 2 on four people told one way, pretraining on 60 other people.
-fn tiny_chapter_two(runs_dir: &Path) -> Ch02Config {
-    Ch02Config {
-        runs_dir: runs_dir.to_path_buf(),
-        run_name: "ch02-tiny".into(),
-        device: DeviceChoice::Cpu,
-        threads: 1,
-        seed: 1337,
-        progress: ProgressMode::Quiet,
-        fresh: false,
-        language: Language::En,
-        corpus: CorpusSource::World(tiny_world()),
-        val_fraction: 0.1,
-        small_model: tiny_model(32),
-        base_train: TrainConfig {
-            steps: 20,
-            batch_size: 8,
-            block_size: 16,
-            lr: 3e-3,
-            schedule: Schedule::Constant,
-            warmup_steps: 0,
-            grad_clip: 0.0,
-            eval_every: 5,
-            eval_batches: 2,
-            seed: 7,
-            ..TrainConfig::default()
-        },
-        learning_rates: vec![1e-3, 1e-2, 10.0],
-        sgd_lr: 0.1,
-        schedule_lr: 3e-2,
-        warmup_steps: 5,
-        small_world: WorldConfig {
-            seed: 42,
-            n_people: 4,
-            diversity: 1,
-            docs_per_person: 2,
-            ..WorldConfig::default()
-        },
-        held_out_seed: 2026,
-        pretrain_world: WorldConfig {
-            seed: 7,
-            n_people: 60,
-            diversity: 4,
-            docs_per_person: 3,
-            ..WorldConfig::default()
-        },
-        pretrain_steps: 20,
-        large_model: tiny_model(64),
-        overfit_train: TrainConfig {
-            steps: 30,
-            batch_size: 8,
-            block_size: 16,
-            lr: 3e-3,
-            schedule: Schedule::Constant,
-            warmup_steps: 0,
-            weight_decay: 0.0,
-            eval_every: 5,
-            eval_batches: 2,
-            seed: 7,
-            ..TrainConfig::default()
-        },
-        patience: 2,
-        dropout: 0.2,
-        weight_decay: 1.0,
-    }
-}
 
 /// The tiny chapter with part 2 long enough to measure: 300 pretraining steps of 32 windows, 400
 /// fine-tuning steps of 8 windows evaluated every 20 on 4 batches.
 fn measured_part_two(runs_dir: &Path) -> Ch02Config {
-    let cfg = tiny_chapter_two(runs_dir);
+    let cfg = tiny_ch02(runs_dir);
     Ch02Config {
         pretrain_steps: 300,
         overfit_train: TrainConfig {
@@ -554,7 +477,7 @@ fn a_table_is_written_exactly_as_markdown_and_csv() {
 fn chapter_two_writes_its_run_directory_and_reports_a_too_high_rate_as_diverged() {
     let _torch = torch_lock();
     let dir = TempDir::new("ch02-run");
-    let cfg = tiny_chapter_two(&dir.path);
+    let cfg = tiny_ch02(&dir.path);
     // Measured: 1.2 s for its 14 runs.
     let r = ch02::run(&cfg).unwrap();
     assert_eq!(r.run_dir, dir.join("ch02-tiny"));
@@ -672,7 +595,7 @@ fn chapter_two_writes_its_run_directory_and_reports_a_too_high_rate_as_diverged(
 fn chapter_two_runs_in_chinese_under_zh() {
     let _torch = torch_lock();
     let dir = TempDir::new("ch02-zh");
-    let mut cfg = tiny_chapter_two(&dir.path);
+    let mut cfg = tiny_ch02(&dir.path);
     cfg.set_language(Language::Zh);
     let r = ch02::run(&cfg).unwrap();
     assert_eq!(r.run_dir, dir.join("zh").join("ch02-tiny"));
@@ -713,7 +636,7 @@ fn chapter_two_runs_in_chinese_under_zh() {
 #[test]
 fn chapter_two_refuses_a_bad_config_before_training_anything() {
     let dir = TempDir::new("ch02-bad");
-    let good = tiny_chapter_two(&dir.path);
+    let good = tiny_ch02(&dir.path);
     good.validate().unwrap();
     let cases = [
         (
@@ -811,7 +734,7 @@ fn a_rerun_reuses_every_finished_run_and_recomputes_only_what_changed() {
     use common::{recomputed, result_times, without_times};
     let _torch = torch_lock();
     let dir = TempDir::new("ch02-reuse");
-    let cfg = tiny_chapter_two(&dir.path);
+    let cfg = tiny_ch02(&dir.path);
     let root = dir.join("ch02-tiny");
     let first = ch02::run(&cfg).unwrap();
     let times = result_times(&root);

@@ -15,7 +15,7 @@ use jielong::checkpoint;
 use jielong::data::instruct::{self, Example, InstructConfig, PHRASINGS, Task};
 use jielong::data::world::{Relation, World};
 use jielong::data::{Batches, IGNORE, Part};
-use jielong::generate::SamplingConfig;
+use jielong::generate::{Preset, SamplingConfig};
 use jielong::model::{GptConfig, LoraConfig, Model, ModelConfig, Position};
 use jielong::sft::{self, CHAT_HELP, Chat, ChatCommand, END, Message, Role, SftData};
 use jielong::train::{self, Schedule, TrainConfig};
@@ -960,6 +960,8 @@ fn the_chapter_writes_its_charts_report_and_fine_tuned_checkpoint() {
         result.runs[0].answer_loss
     );
     assert_eq!(result.before_after.len(), 5);
+    // the style measurement: 2 people × 2 relations × every phrasing, 8 draws each
+    assert_eq!(result.style.draws, 2 * 2 * PHRASINGS * 8);
     assert_eq!(result.unknown.len(), 2);
     assert!((0.0..=1.0).contains(&result.invented));
     // the mask example: the first training conversation, the answer and its <|end|> learned
@@ -1044,6 +1046,16 @@ fn the_config_file_is_the_default_and_bad_configs_are_refused() {
                 ..Ch04Config::default()
             },
             "diversities",
+        ),
+        (
+            Ch04Config {
+                style: ch04::StyleConfig {
+                    draws: 0,
+                    ..Default::default()
+                },
+                ..Ch04Config::default()
+            },
+            "style.draws",
         ),
         (
             Ch04Config {
@@ -1148,4 +1160,143 @@ fn a_rerun_reuses_every_fine_tuning_and_recomputes_only_what_changed() {
     .unwrap();
     assert_eq!(recomputed(&moved, &result_times(&root)).len(), runs.len());
     assert_eq!(without_times(&fresh), without_times(&restarted));
+}
+
+/// Inconsistent style, measured exactly: every draw is the reply of its own seed under the preset, the same
+/// seeds draw the same answers, the forms and stops add up to the draws, and greedy decoding has one form.
+#[test]
+fn sampled_answers_are_counted_by_form_and_each_seed_draws_the_same() {
+    let _torch = torch_lock();
+    let (model, tokenizer, world) = tiny_chat_model(60);
+    let cfg = ch04::StyleConfig {
+        relations: vec![Relation::Job, Relation::PetName],
+        draws: 4,
+        seed: 7,
+        preset: Preset::Balanced,
+    };
+    let people = [("tuned", 0), ("held out", 5)];
+    let r = ch04::style::style(&cfg, &world, &people, &model, &tokenizer, 12).unwrap();
+    // 2 people × 2 relations × 2 phrasings, 4 draws each
+    assert_eq!((r.questions.len(), r.draws), (2 * 2 * PHRASINGS, 32));
+    assert_eq!(r.preset, Some(Preset::Balanced));
+    for q in &r.questions {
+        let seeds: Vec<u64> = q.draws.iter().map(|d| d.seed).collect();
+        assert_eq!(seeds, [7, 8, 9, 10]);
+        assert_eq!(q.forms.iter().map(|(_, n)| n).sum::<usize>(), 4);
+        assert!(q.forms.windows(2).all(|w| w[0].1 >= w[1].1));
+        assert!(
+            !q.forms.is_empty() && q.forms.len() <= q.distinct_answers && q.distinct_answers <= 4
+        );
+        for d in &q.draws {
+            assert_eq!(d.chars, d.answer.chars().count());
+            assert_eq!(d.tokens, tokenizer.encode(&d.answer).len());
+        }
+    }
+    let all = || r.questions.iter().flat_map(|q| &q.draws);
+    assert_eq!(r.stopped, all().filter(|d| d.stopped).count());
+    let reference: usize = (r.questions.iter())
+        .map(|q| q.draws.iter().filter(|d| d.answer == q.reference).count())
+        .sum();
+    assert_eq!(r.reference, reference);
+    let forms: usize = r.questions.iter().map(|q| q.forms.len()).sum();
+    assert!((r.distinct_forms - forms as f64 / 8.0).abs() < 1e-12);
+    assert_eq!(r.chars.max, all().map(|d| d.chars).max().unwrap());
+    // a draw is the chat reply of its seed under the preset
+    let (q, d) = (&r.questions[3], &r.questions[3].draws[2]);
+    let sampling = SamplingConfig {
+        seed: d.seed,
+        max_new_tokens: 12,
+        ..Preset::Balanced.config()
+    };
+    let messages = [Message::new(Role::User, &q.question)];
+    let reply = sft::reply_with(&model, &tokenizer, &messages, &sampling, |_| {}).unwrap();
+    assert_eq!(reply, (d.answer.clone(), d.stopped));
+    // the same seeds again: the same answers
+    let again = ch04::style::style(&cfg, &world, &people, &model, &tokenizer, 12).unwrap();
+    assert_eq!(again, r);
+    // greedy: every draw the same, one answer and one form per question
+    let greedy = ch04::StyleConfig {
+        preset: Preset::Deterministic,
+        ..cfg
+    };
+    let greedy = ch04::style::style(&greedy, &world, &people, &model, &tokenizer, 12).unwrap();
+    assert!(greedy.questions.iter().all(|q| q.distinct_answers == 1));
+    assert_eq!(greedy.distinct_forms, 1.0);
+    // the report shows the totals, a row per question, and the draws of a question with several forms
+    let words = ch04::words::words(jielong::data::world::Language::En);
+    let report = ch04::style::report(words, &r);
+    assert_eq!(
+        report.matches("| tuned |").count(),
+        2 * PHRASINGS,
+        "{report}"
+    );
+    assert!(report.contains(&format!("{} of 32 stopped with <|end|>", r.stopped)));
+    assert_eq!(
+        ch04::style::report(words, &ch04::StyleResult::default()),
+        ""
+    );
+}
+
+#[test]
+fn an_answers_form_is_the_template_it_follows_whatever_the_facts() {
+    let world = small_world();
+    let form = |relation, answer: &str| ch04::style::form_of(&world, 0, relation, answer);
+    let name = &world.people[0].name;
+    let someone_elses = world.object(3, Relation::Job);
+    // the reference sentence, and the same sentence with a wrong fact: one form
+    let reference = instruct::fact_question(&world, 0, Relation::Job, 0).response;
+    assert_eq!(
+        form(Relation::Job, &reference),
+        "{subject} works as a {object}."
+    );
+    let wrong = format!("{name} works as a {someone_elses}.");
+    assert_eq!(
+        form(Relation::Job, &wrong),
+        "{subject} works as a {object}."
+    );
+    // another paraphrase is another form, and so is another relation's sentence
+    let by_trade = format!("{name} is a {someone_elses} by trade.");
+    assert_eq!(
+        form(Relation::Job, &by_trade),
+        "{subject} is a {object} by trade."
+    );
+    let city = world.object(0, Relation::HomeCity);
+    let home = format!("{name} lives in {city}.");
+    assert_eq!(form(Relation::Job, &home), "{subject} lives in {object}.");
+    // no template: the answer itself, the name and any job masked
+    let bare = format!("{name}, {someone_elses}!");
+    assert_eq!(form(Relation::Job, &bare), "{subject}, {object}!");
+    assert_eq!(form(Relation::Job, ""), "");
+}
+
+/// The style measurement on a finished chapter-4 run (`JIELONG_CH04_RUN`, default `runs/ch04`), as the chapter
+/// makes it: its config, its fine-tuned checkpoint, the first fine-tuned and the first held-out person. The
+/// book's numbers; prints the report section and writes nothing.
+/// `JIELONG_CH04_RUN=runs/ch04 cargo test --test ch04 -- --ignored --nocapture style_of_a_chapter_run`
+#[test]
+#[ignore = "needs a finished chapter-4 run"]
+fn style_of_a_chapter_run() {
+    let _torch = torch_lock();
+    let dir = std::env::var("JIELONG_CH04_RUN").unwrap_or_else(|_| "runs/ch04".into());
+    let dir = Path::new(&dir);
+    let cfg: Ch04Config = jielong::chapters::load_config(&dir.join("config.json")).unwrap();
+    let device = jielong::chapters::prepare(cfg.device, cfg.threads, cfg.seed).unwrap();
+    let data = ch04::prepare_data(&cfg).unwrap();
+    let (model, tokenizer) =
+        checkpoint::load_model(&dir.join("sft").join("model.safetensors"), device).unwrap();
+    let r = ch04::measure_style(&cfg, &data.world, &model, &tokenizer).unwrap();
+    let words = ch04::words::words(cfg.language);
+    println!("{}", ch04::style::report(words, &r));
+    for q in &r.questions {
+        println!("\n{:?} (reference {:?})", q.question, q.reference);
+        for (form, n) in &q.forms {
+            println!("  {n} × {form:?}");
+        }
+        for d in &q.draws {
+            println!(
+                "  seed {}: {:?} ({} chars, {} tokens, stopped {})",
+                d.seed, d.answer, d.chars, d.tokens, d.stopped
+            );
+        }
+    }
 }

@@ -490,6 +490,26 @@ fn the_config_file_is_the_quick_preset_and_bad_configs_are_refused() {
         ),
         (
             Ch06Config {
+                data_scale: ch06::DataScaleConfig {
+                    size: "Z".into(),
+                    ..Default::default()
+                },
+                ..base()
+            },
+            "data_scale.size",
+        ),
+        (
+            Ch06Config {
+                data_scale: ch06::DataScaleConfig {
+                    larger_at: vec![123],
+                    ..Default::default()
+                },
+                ..base()
+            },
+            "data_scale.larger_at",
+        ),
+        (
+            Ch06Config {
                 induction: ch06::InductionConfig {
                     periods: (6, 60),
                     ..Default::default()
@@ -508,53 +528,16 @@ fn the_config_file_is_the_quick_preset_and_bad_configs_are_refused() {
     );
 }
 
-/// A ladder of two tiny sizes, trained for a few steps: every file the chapter promises.
-fn tiny_chapter(dir: &std::path::Path) -> Ch06Config {
-    let base = Ch06Config::default();
-    Ch06Config {
-        runs_dir: dir.to_path_buf(),
-        progress: ProgressMode::Quiet,
-        train_chars: 40_000,
-        val_chars: 8_000,
-        sizes: vec![
-            ch06::Size::new("A", 1, 2, 16),
-            ch06::Size::new("B", 1, 2, 32),
-        ],
-        train: jielong::train::TrainConfig {
-            steps: 20,
-            eval_every: 10,
-            eval_batches: 2,
-            batch_size: 4,
-            warmup_steps: 2,
-            ..base.train
-        },
-        abilities: ch06::AbilityConfig {
-            problems: 2,
-            test_digits: 4,
-            code_prompts: 2,
-            max_shots: 2,
-            words: 1,
-            seed: 1,
-        },
-        induction: ch06::InductionConfig {
-            steps: 10,
-            eval_every: 5,
-            ..base.induction
-        },
-        ..base
-    }
-}
-
 #[test]
 fn the_chapter_writes_every_chart_and_a_second_run_trains_nothing() {
     let _torch = common::torch_lock();
     let dir = common::TempDir::new("ch06-run");
-    let cfg = tiny_chapter(&dir.path);
+    let cfg = common::tiny_ch06(&dir.path);
     let first = ch06::run(&cfg).unwrap();
     assert_eq!(first.run_dir, dir.path.join("ch06"));
     let names = common::file_names(&first.run_dir);
     let charts = ch06::figures(&cfg, &first).unwrap();
-    assert_eq!(charts.len(), 10);
+    assert_eq!(charts.len(), 13);
     let promised = [
         "config.json",
         "result.json",
@@ -562,6 +545,7 @@ fn the_chapter_writes_every_chart_and_a_second_run_trains_nothing() {
         "A",
         "B",
         "induction",
+        "data",
     ];
     for file in promised.into_iter().chain(charts.iter().map(|c| c.0)) {
         assert!(
@@ -608,6 +592,25 @@ fn the_chapter_writes_every_chart_and_a_second_run_trains_nothing() {
     // the same config again: every size is read back, with the same numbers
     let again = ch06::run(&cfg).unwrap();
     assert!(again.rungs.iter().all(|r| r.cached));
+    let data_runs = |r: &ch06::Ch06Result| -> Vec<ch06::DataRun> {
+        r.data_scale
+            .runs
+            .iter()
+            .chain(&r.data_scale.larger)
+            .cloned()
+            .collect()
+    };
+    assert!(data_runs(&first).iter().all(|d| !d.cached));
+    assert!(data_runs(&again).iter().all(|d| d.cached));
+    assert_eq!(
+        first.data_scale.loss_vs_tokens,
+        again.data_scale.loss_vs_tokens
+    );
+    // a result from before the data experiment existed reads back with it empty
+    let mut old: serde_json::Value = serde_json::to_value(&first).unwrap();
+    old.as_object_mut().unwrap().remove("data_scale");
+    let old: ch06::Ch06Result = serde_json::from_value(old).unwrap();
+    assert_eq!(old.data_scale, ch06::DataScaleResult::default());
     for (a, b) in first.rungs.iter().zip(&again.rungs) {
         assert_eq!((&a.run, &a.abilities), (&b.run, &b.abilities));
     }
@@ -688,4 +691,128 @@ fn worked_steps_beat_the_answer_alone_on_two_digit_sums() {
     );
     // one-digit sums need no steps: both formats learn them (measured 1.0 and 1.0)
     assert!(exact(Format::Direct, 1) >= 0.5 && exact(Format::Worked, 1) >= 0.5);
+}
+
+/// A size of `n_layer` × `n_embd` for the data experiment's tests.
+fn data_scale_config(dir: &std::path::Path) -> Ch06Config {
+    let base = Ch06Config::default();
+    Ch06Config {
+        runs_dir: dir.to_path_buf(),
+        progress: ProgressMode::Quiet,
+        train_chars: 100_000,
+        val_chars: 8_000,
+        sizes: vec![
+            ch06::Size::new("A", 1, 2, 32),
+            ch06::Size::new("B", 2, 2, 32),
+        ],
+        train: jielong::train::TrainConfig {
+            steps: 100,
+            batch_size: 8,
+            warmup_steps: 5,
+            eval_batches: 4,
+            ..base.train.clone()
+        },
+        data_scale: ch06::DataScaleConfig {
+            size: "A".into(),
+            tokens: vec![15_360, 61_440], // 20 and 80 steps of 8 × 96 tokens
+            larger: "B".into(),
+            larger_at: vec![61_440],
+            problems: 2,
+        },
+        ..base
+    }
+}
+
+/// More distinct text lowers the loss of the same size; the larger size trains at the same compute on fewer
+/// tokens; the result reads back from JSON; a second call trains and measures nothing.
+#[test]
+fn more_text_lowers_the_loss_and_a_second_call_trains_nothing() {
+    let _torch = common::torch_lock();
+    let dir = common::TempDir::new("ch06-data");
+    let cfg = data_scale_config(&dir.path);
+    cfg.validate().unwrap();
+    let run = jielong::run::RunDir::create(&dir.path, "ch06").unwrap();
+    let first = ch06::data_scale(&cfg, &run, tch::Device::Cpu).unwrap();
+    let [few, many] = [&first.runs[0], &first.runs[1]];
+    assert_eq!((few.tokens, many.tokens), (15_360, 61_440));
+    assert_eq!((few.text_chars, many.text_chars), (15_360, 61_440));
+    assert_eq!(many.run.curve.last().unwrap().step, 80);
+    // measured: 3.886 after 15 360 tokens, 3.352 after 61 440
+    assert!(
+        many.run.val_loss < few.run.val_loss - 0.3,
+        "{} tokens: {}, {} tokens: {}",
+        few.tokens,
+        few.run.val_loss,
+        many.tokens,
+        many.run.val_loss
+    );
+    // the skill is measured on every trained digit count, worked
+    assert!(first.runs.iter().all(|d| d.addition.len() == 3));
+    // the larger size: the same compute within one step's worth, on fewer tokens
+    let [(small, large)] = first.matchups()[..] else {
+        panic!("one comparison expected")
+    };
+    assert_eq!(small.tokens, many.tokens);
+    let one_step = large.run.flops_per_token * cfg.tokens_per_step() as f64;
+    assert!((large.run.flops - small.run.flops).abs() <= one_step / 2.0);
+    assert!(large.tokens < small.tokens && large.run.size.label == "B");
+    // every run in its own directory under data/
+    let names = common::file_names(&run.path.join("data"));
+    for name in ["A-15360", "A-61440", &format!("B-{}", large.text_chars)] {
+        assert!(
+            names.contains(&name.to_string()),
+            "{name} missing from {names:?}"
+        );
+    }
+    // JSON round trip
+    let json = serde_json::to_string(&first).unwrap();
+    assert_eq!(
+        serde_json::from_str::<ch06::DataScaleResult>(&json).unwrap(),
+        first
+    );
+    let report = ch06::data_scale::report(&first);
+    assert!(
+        report.contains("| A (") && report.contains("Lower: "),
+        "{report}"
+    );
+    // the second call reads every run back
+    let again = ch06::data_scale(&cfg, &run, tch::Device::Cpu).unwrap();
+    assert!(first.runs.iter().chain(&first.larger).all(|d| !d.cached));
+    assert!(again.runs.iter().chain(&again.larger).all(|d| d.cached));
+    let strip = |r: &ch06::DataScaleResult| -> Vec<(f64, Vec<ch06::abilities::AdditionScore>)> {
+        (r.runs.iter().chain(&r.larger))
+            .map(|d| (d.run.val_loss, d.addition.clone()))
+            .collect()
+    };
+    assert_eq!(strip(&first), strip(&again));
+    // off: nothing trains and nothing is drawn
+    let off = Ch06Config {
+        data_scale: ch06::DataScaleConfig::off(),
+        ..cfg
+    };
+    let none = ch06::data_scale(&off, &run, tch::Device::Cpu).unwrap();
+    assert!(none.runs.is_empty() && ch06::data_scale::draw(&none).unwrap().is_empty());
+    assert_eq!(ch06::data_scale::report(&none), "");
+}
+
+/// The data experiment alone at the `quick` preset, as `ch06 --quick` runs it, into `runs/ch06/data/` (with
+/// its charts, `result.json` and `report.md` there): the book's numbers, without the rest of the chapter.
+/// `cargo test --test ch06 -- --ignored --nocapture data_scale_at_the_quick_preset`
+#[test]
+#[ignore = "minutes: the book's measurement"]
+fn data_scale_at_the_quick_preset() {
+    let _torch = common::torch_lock();
+    let cfg = Ch06Config {
+        progress: ProgressMode::Lines,
+        ..Ch06Config::default()
+    };
+    let device = jielong::chapters::prepare(cfg.device, cfg.threads, cfg.seed).unwrap();
+    let run = jielong::run::RunDir::create(&cfg.runs_dir, &cfg.run_name).unwrap();
+    let clock = std::time::Instant::now();
+    let r = ch06::data_scale(&cfg, &run, device).unwrap();
+    let data = jielong::run::RunDir::create(&run.path, "data").unwrap();
+    let report = ch06::data_scale::report(&r);
+    jielong::chapters::write_outputs(&data, &r, ch06::data_scale::draw(&r).unwrap(), &report)
+        .unwrap();
+    println!("{report}\n{:.0} s", clock.elapsed().as_secs_f64());
 }

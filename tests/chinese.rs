@@ -47,6 +47,15 @@ fn a_chinese_run_goes_under_zh_and_asking_twice_does_not_nest() {
         runs_dir_in(&runs_dir_in(runs, Language::Zh), Language::Zh),
         Path::new("runs/zh")
     );
+    // chapter 4's pretraining at another diversity, localized again by chapter 3 when it runs, stays in
+    // chapter 4's Chinese directory (not runs/zh/ch04/zh/)
+    let mut ch04 = Ch04Config::default();
+    ch04.set_language(Language::Zh);
+    let other = ch04.localized().unwrap().pretrain_for(1);
+    assert_eq!(
+        ch03::pretrained_checkpoint_path(&other.localized().unwrap()),
+        Path::new("runs/zh/ch04/pretrain-diversity-1/pretrained/model.safetensors")
+    );
 }
 
 #[test]
@@ -84,7 +93,15 @@ fn setting_the_language_changes_the_world_the_prompts_and_the_run_directory() {
     let mut ch06 = Ch06Config::default();
     ch06.set_language(Language::Zh);
     assert_eq!(ch06.localized().runs_dir, Path::new("runs/zh"));
-    assert_eq!(ch06.localized().skills, Ch06Config::default().skills);
+    // chapter 6's skills text words its prose and instructions in Chinese; its problems stay as they are
+    let skills = Ch06Config::default().skills;
+    assert_eq!(
+        ch06.localized().skills,
+        jielong::data::skills::SkillsConfig {
+            language: Language::Zh,
+            ..skills
+        }
+    );
     // chapter 3's Chinese questions are Chinese
     let mut ch03 = <Ch03 as Chapter>::Config::default();
     Ch03::set_language(&mut ch03, Language::Zh);
@@ -202,6 +219,32 @@ fn byte_level_bpe_learned_from_chinese_round_trips_and_cuts_chinese_short() {
     // the book's point (~3 tokens per Chinese character), reversed.
     assert!(zh_on_zh < 1.5 && en_on_zh > 2.5, "{zh_on_zh} {en_on_zh}");
     assert!(en_on_en < 0.75 && zh_on_en > 0.9, "{en_on_en} {zh_on_en}");
+}
+
+#[test]
+fn a_sample_cut_inside_a_character_drops_it_rather_than_show_a_replacement_character() {
+    // learned from English text: each byte of a Chinese character is a token of its own
+    let bpe = Tokenizer::bpe(&world_corpus(&common::tiny_world()).unwrap(), 300).unwrap();
+    let ids = bpe.encode("天春"); // e5 a4 a9, e6 98 a5
+    assert_eq!(ids.len(), 6);
+    assert_eq!(bpe.decode(&ids), "天春");
+    // cut after 1, 2 or 3 bytes of a character: the cut-off character is dropped
+    for cut in [1, 2] {
+        assert_eq!(bpe.decode(&ids[..cut]), "");
+    }
+    for cut in [3, 4, 5] {
+        assert_eq!(bpe.decode(&ids[..cut]), "天");
+    }
+    // one token alone, as a chart labels it, shows its part of a character
+    assert_eq!(bpe.token_text(ids[0]), "\u{fffd}");
+    let smile = bpe.encode("a😀"); // a, then 4 bytes
+    assert_eq!(bpe.decode(&smile[..4]), "a");
+    // bytes that are not UTF-8 before the end are what the model wrote: they stay `�`
+    let a = bpe.encode("a");
+    let broken = [&ids[..1], &a, &ids[3..]].concat(); // e5, a, e6 98 a5
+    assert_eq!(bpe.decode(&broken), "\u{fffd}a春");
+    let lone = [&ids[4..5], &a].concat(); // a continuation byte with nothing before it
+    assert_eq!(bpe.decode(&lone), "\u{fffd}a");
 }
 
 #[test]

@@ -537,3 +537,31 @@ fn an_unknown_preset_is_one_error_line_naming_the_presets() {
         "error: this chapter has no preset \"small\"; available: default"
     );
 }
+
+/// A command line that does not parse exits 1 like any other bad input, not clap's 2, which the course keeps
+/// for a diverged run; `--help` still exits 0.
+#[test]
+fn a_command_line_that_does_not_parse_exits_1_not_the_diverged_status() {
+    for args in [
+        &[
+            "sample",
+            "--checkpoint",
+            "m.safetensors",
+            "--prompt",
+            "a",
+            "--temperature",
+            "-1",
+        ][..],
+        &["train"],
+        &["no-such-command"],
+    ] {
+        let out = jielong(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let help = jielong(&["train", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--resume"));
+}

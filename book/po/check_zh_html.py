@@ -14,6 +14,9 @@ Usage: check_zh_html.py [--structure-only] BUILD_DIR   (BUILD_DIR = book/book, C
   back as Markdown and escapes characters inside formulas too, so a formula can come out meaning something
   else with no KaTeX error (`L_{x}` comes back as `L\\_{x}`, an underscore printed, unless a macro of
   theme/katex-gettext.txt undoes the escape): this comparison catches that.
+- Figures: a Chinese page shows the Chinese run's chart wherever there is one: an image figures/chNN/X.svg
+  whose twin book/src/figures/zh/chNN/X.svg exists (`make figures` copies runs/zh/ there) must be shown as
+  figures/zh/chNN/X.svg, and every image a Chinese page shows exists in the build.
 - English left: in every Chinese chapter page, each paragraph, list item, table cell, heading, caption and
   quote is read without its code, math and hidden parts; one with no Chinese character and at least
   english.MIN_WORDS English words that are not quotes, citations or names (english.py) is reported.
@@ -35,6 +38,7 @@ VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "are
 SHOWN = 20
 # A formula as KaTeX renders it: MathML, ending with the TeX it was made from as an annotation.
 MATH = re.compile(r"<math\b.*?</math>", re.S)
+IMAGE = re.compile(r'<img\b[^>]*\bsrc="([^"]+)"')
 ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
 
 
@@ -162,6 +166,22 @@ def check_formulas(build, pages):
     return problems
 
 
+def check_figures(build, pages, figures):
+    """Each Chinese page shows the Chinese run's chart where `figures` (book/src/figures) has one."""
+    problems = []
+    for page in pages:
+        path = build / "zh-CN" / f"{page}.html"
+        if not path.exists():
+            continue  # check_pages reports it
+        for src in IMAGE.findall(path.read_text(encoding="utf-8")):
+            if not (path.parent / src).exists():
+                problems.append(f"{path}: image {src} is not in the build")
+            found = re.fullmatch(r"figures/(ch\d\d/[^/]+\.svg)", src)
+            if found and (figures / "zh" / found.group(1)).exists():
+                problems.append(f"{path}: shows the English run's {src}; the Chinese run's is figures/zh/{found.group(1)}")
+    return problems
+
+
 def check_english(build, pages):
     problems = []
     for page in pages:
@@ -195,6 +215,8 @@ def main():
     ok = report(f"a language switch on each of {count} pages", problems) and ok
     problems = check_formulas(args.build, pages)
     ok = report("each Chinese page shows its English page's formulas", problems) and ok
+    figures = args.build.parent / "src" / "figures"
+    ok = report("each Chinese page shows the Chinese run's charts", check_figures(args.build, pages, figures)) and ok
     if not args.structure_only:
         ok = report("no English paragraph in the Chinese edition", check_english(args.build, pages)) and ok
     return 0 if ok else 1

@@ -142,6 +142,23 @@ class BuiltHtml(Temp):
         self.assertEqual(len(problems), 1)
         self.assertIn("<li>", problems[0])
 
+    def test_english_chart_where_a_chinese_one_exists_fails(self):
+        figures = self.dir / "src-figures"
+        for part in ("ch01", "zh/ch01", "ch02"):
+            (figures / part).mkdir(parents=True)
+        for name in ("ch01/loss.svg", "zh/ch01/loss.svg", "ch02/lr.svg"):
+            (figures / name).write_text("<svg/>")
+        build = self.build('<p>中文</p><img src="figures/ch01/loss.svg"><img src="figures/ch02/lr.svg">'
+                           '<img src="figures/zh/ch01/loss.svg">')
+        for name in ("figures/ch01/loss.svg", "figures/ch02/lr.svg", "figures/zh/ch01/loss.svg"):
+            (build / "zh-CN" / name).parent.mkdir(parents=True, exist_ok=True)
+            (build / "zh-CN" / name).write_text("<svg/>")
+        self.assertEqual(check_zh_html.check_figures(build, ["a"], figures),
+                         [f"{build}/zh-CN/a.html: shows the English run's figures/ch01/loss.svg; "
+                          "the Chinese run's is figures/zh/ch01/loss.svg"])
+        (build / "zh-CN" / "figures/ch02/lr.svg").unlink()
+        self.assertEqual(len(check_zh_html.check_figures(build, ["a"], figures)), 2)
+
     def test_lang_en_of_the_whole_page_does_not_hide_its_text(self):
         build = self.build("<p>中文</p>")
         self.assertEqual(check_zh_html.read_page(build / "a.html").blocks, [("p", "One English paragraph here.")])

@@ -8,7 +8,8 @@
 //! letter code new in every line, string operations in prose and as instructions), each cached in
 //! `runs/ch06/<size>/` so a second run trains only what is missing; fits loss against parameters and compute;
 //! measures chain of thought, in-context learning, held-out instructions and the mirage question on every
-//! size; trains a two-layer attention-only model and finds its induction head. `--quick` (the default config)
+//! size; trains a two-layer attention-only model and finds its induction head; and trains one size on more and
+//! more fresh text, and a larger one at the same compute (`runs/ch06/data/`). `--quick` (the default config)
 //! runs on a laptop CPU; `--preset full` is for a GPU.
 
 fn main() -> std::process::ExitCode {

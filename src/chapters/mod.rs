@@ -1,6 +1,7 @@
 //! Each chapter's experiment: one function that takes a serde config and returns a serde result. The chapter
 //! program, the `jielong chapter N` command, the notebook, the tests and the book all call that function.
 
+pub mod book_figures;
 pub mod ch01;
 pub mod ch02;
 pub mod ch03;
@@ -303,6 +304,20 @@ struct ProgramArgs {
     print_default_config: bool,
 }
 
+/// The command line, parsed by clap; or, when it does not parse, clap's message printed and the exit status to
+/// end with: 0 for `--help` and `--version`, 1 for a usage error. (clap's own exit status for a usage error is
+/// 2, which the course keeps for a diverged run: a script must be able to tell the two apart.)
+pub fn parse_args<P: clap::Parser>() -> std::result::Result<P, ExitCode> {
+    P::try_parse().map_err(|e| {
+        let _ = e.print();
+        if e.use_stderr() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        }
+    })
+}
+
 /// What `--help` says about the runs a chapter reuses.
 pub const REUSE_HELP: &str = "\
 Runs are reused: each sub-run (one training, one sweep variant) keeps its config and result in its own
@@ -316,7 +331,10 @@ everything again.";
 pub fn program<C: Chapter>() -> ExitCode {
     crate::interrupt::install();
     crate::out_of_memory::install();
-    let mut args = <ProgramArgs as clap::Parser>::parse();
+    let mut args = match parse_args::<ProgramArgs>() {
+        Ok(args) => args,
+        Err(code) => return code,
+    };
     if args.quick {
         args.preset = Some("quick".into());
     }
@@ -419,10 +437,12 @@ pub fn prepare(choice: DeviceChoice, threads: usize, seed: u64) -> Result<Device
 
 /// Where the runs of a chapter in `language` go: `runs_dir` itself for English, its `zh/` folder for
 /// Chinese (`runs/zh/ch01/` beside `runs/ch01/`), so a Chinese run never reuses an English checkpoint.
-/// Asking twice does not nest: `runs/zh` stays `runs/zh`.
+/// Asking twice does not nest: a directory already inside a `zh/` folder stays where it is (`runs/zh`, and
+/// `runs/zh/ch04`, where chapter 4 keeps the pretraining runs it adds).
 pub fn runs_dir_in(runs_dir: &Path, language: Language) -> PathBuf {
+    let code = std::ffi::OsStr::new(language.code());
     match language {
-        Language::Zh if !runs_dir.ends_with(language.code()) => runs_dir.join(language.code()),
+        Language::Zh if !runs_dir.iter().any(|folder| folder == code) => runs_dir.join(code),
         _ => runs_dir.to_path_buf(),
     }
 }

@@ -15,8 +15,13 @@
 //! The instruction lines are the held-out-task experiment of instruction tuning (Wei et al., 2022, FLAN):
 //! every operation is described in prose, but only some are ever asked for as `Q: … A: …`; the others are
 //! asked only when the model is tested.
+//!
+//! A Chinese text (`"language": "zh"`) words the prose and the instructions in Chinese ([`Phrasing`]):
+//! `lamp 的倒序是 pmal。`, `问：倒序 lamp 答：pmal`. Its sums, code books, echoes and the words operated on are
+//! the same digits and letters, and the same seed draws the same problems in both languages.
 
 use super::arithmetic::Addition;
+use super::world::Language;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -114,6 +119,9 @@ pub struct SkillsConfig {
     pub instructed: Vec<StringOp>,
     /// The mix, as relative weights: direct sums, worked sums, code lines, prose, instructions, echoes.
     pub mix: [u32; 6],
+    /// The language of the prose and the instructions, `"en"` (the default) or `"zh"` ([`Phrasing`]).
+    #[serde(skip_serializing_if = "Language::is_english")]
+    pub language: Language,
 }
 
 impl Default for SkillsConfig {
@@ -131,6 +139,7 @@ impl Default for SkillsConfig {
                 StringOp::Spell,
             ],
             mix: [3, 3, 3, 2, 2, 2],
+            language: Language::En,
         }
     }
 }
@@ -283,21 +292,113 @@ pub fn word(len: usize, rng: &mut ChaCha8Rng) -> String {
     letters[..len.min(letters.len())].iter().collect()
 }
 
-/// The prose line describing `op` on `word`: `the reverse of lamp is pmal.`
-pub fn prose(op: StringOp, word: &str) -> String {
-    format!("{}{}.", prose_prompt(op, word), op.apply(word))
+/// How a skills text words its string operations in one language: their names, the prose line and the
+/// instruction. `{op}` is the operation's name, `{word}` the word it works on.
+pub struct Phrasing {
+    /// The operation's name: `reverse`, `倒序`.
+    pub name: fn(StringOp) -> &'static str,
+    /// The prose line up to where the result starts: `the {op} of {word} is `.
+    pub prose: &'static str,
+    /// What ends a prose line, after the result: `.`, `。`.
+    pub full_stop: char,
+    /// The instruction up to where the answer starts: `Q: {op} {word} A: `.
+    pub instruction: &'static str,
 }
 
-/// The prose line up to where the result starts: `the reverse of lamp is `.
-pub fn prose_prompt(op: StringOp, word: &str) -> String {
-    format!("the {} of {word} is ", op.name())
-}
+/// English, the default: `the reverse of lamp is pmal.`, `Q: reverse lamp A: pmal`.
+const ENGLISH: Phrasing = Phrasing {
+    name: StringOp::name,
+    prose: "the {op} of {word} is ",
+    full_stop: '.',
+    instruction: "Q: {op} {word} A: ",
+};
 
-/// The instruction asking for `op` on `word`, up to where the answer starts: `Q: reverse lamp A: `
-pub fn instruction(op: StringOp, word: &str) -> String {
-    format!("Q: {} {word} A: ", op.name())
+impl Phrasing {
+    /// The prose line describing `op` on `word`: `the reverse of lamp is pmal.`
+    pub fn prose(&self, op: StringOp, word: &str) -> String {
+        format!(
+            "{}{}{}",
+            self.prose_prompt(op, word),
+            op.apply(word),
+            self.full_stop
+        )
+    }
+
+    /// The prose line up to where the result starts: `the reverse of lamp is `.
+    pub fn prose_prompt(&self, op: StringOp, word: &str) -> String {
+        self.fill(self.prose, op, word)
+    }
+
+    /// The instruction asking for `op` on `word`, up to where the answer starts: `Q: reverse lamp A: `
+    pub fn instruction(&self, op: StringOp, word: &str) -> String {
+        self.fill(self.instruction, op, word)
+    }
+
+    /// `template` with `op`'s name and `word` filled in.
+    fn fill(&self, template: &str, op: StringOp, word: &str) -> String {
+        template
+            .replace("{op}", (self.name)(op))
+            .replace("{word}", word)
+    }
 }
 // ANCHOR_END: op_lines
+
+/// Simplified Chinese: `lamp 的倒序是 pmal。`, `问：倒序 lamp 答：pmal`.
+const CHINESE: Phrasing = Phrasing {
+    name: chinese_name,
+    prose: "{word} 的{op}是 ",
+    full_stop: '。',
+    instruction: "问：{op} {word} 答：",
+};
+
+/// An operation's Chinese name, read as `lamp 的…是`.
+fn chinese_name(op: StringOp) -> &'static str {
+    match op {
+        StringOp::Reverse => "倒序",
+        StringOp::Upper => "大写",
+        StringOp::Double => "叠写",
+        StringOp::First => "首字母",
+        StringOp::Last => "末字母",
+        StringOp::Sort => "排序",
+        StringOp::Rotate => "轮转",
+        StringOp::Spell => "拼写",
+    }
+}
+
+/// How a skills text in `language` words its operations.
+pub fn phrasing(language: Language) -> &'static Phrasing {
+    language.either(&ENGLISH, &CHINESE)
+}
+
+impl Phrasing {
+    /// A model's completion of a prose prompt as an answer: without the full stop that ends the line.
+    pub fn prose_answer<'a>(&self, said: &'a str) -> &'a str {
+        said.trim_end_matches(self.full_stop)
+    }
+
+    /// The characters of the prose and the instructions: the templates' and the operations' names.
+    fn characters(&self) -> String {
+        let templates =
+            [self.prose, self.instruction].map(|t| t.replace("{op}", "").replace("{word}", ""));
+        let names = StringOp::ALL.map(self.name).concat();
+        format!("{}{}{names}", templates.concat(), self.full_stop)
+    }
+}
+
+/// The English prose line describing `op` on `word`: `the reverse of lamp is pmal.`
+pub fn prose(op: StringOp, word: &str) -> String {
+    ENGLISH.prose(op, word)
+}
+
+/// The English prose line up to where the result starts: `the reverse of lamp is `.
+pub fn prose_prompt(op: StringOp, word: &str) -> String {
+    ENGLISH.prose_prompt(op, word)
+}
+
+/// The English instruction asking for `op` on `word`, up to where the answer starts: `Q: reverse lamp A: `
+pub fn instruction(op: StringOp, word: &str) -> String {
+    ENGLISH.instruction(op, word)
+}
 
 // ANCHOR: echo
 /// An echo line: a random run of 4 to 12 letters, written again and again up to about 40 characters:
@@ -326,6 +427,7 @@ pub fn line(cfg: &SkillsConfig, rng: &mut ChaCha8Rng) -> String {
         here
     });
     let word_len = |rng: &mut ChaCha8Rng| rng.random_range(cfg.word_len.0..=cfg.word_len.1);
+    let words = phrasing(cfg.language);
     match kind.expect("the weights sum to total") {
         kind @ (0 | 1) => {
             let format = Format::ALL[kind];
@@ -344,15 +446,15 @@ pub fn line(cfg: &SkillsConfig, rng: &mut ChaCha8Rng) -> String {
         }
         3 => {
             let op = StringOp::ALL[rng.random_range(0..StringOp::ALL.len())];
-            prose(op, &word(word_len(rng), rng))
+            words.prose(op, &word(word_len(rng), rng))
         }
         5 => echo(rng),
         _ => match cfg.instructed.as_slice() {
-            [] => prose(StringOp::Reverse, &word(word_len(rng), rng)),
+            [] => words.prose(StringOp::Reverse, &word(word_len(rng), rng)),
             ops => {
                 let op = ops[rng.random_range(0..ops.len())];
                 let w = word(word_len(rng), rng);
-                instruction(op, &w) + &op.apply(&w)
+                words.instruction(op, &w) + &op.apply(&w)
             }
         },
     }
@@ -362,22 +464,32 @@ pub fn line(cfg: &SkillsConfig, rng: &mut ChaCha8Rng) -> String {
 pub fn text(cfg: &SkillsConfig, chars: usize, seed: u64) -> String {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut out = String::with_capacity(chars + 64);
-    while out.len() < chars {
-        out += &line(cfg, &mut rng);
+    let mut count = 0;
+    while count < chars {
+        let line = line(cfg, &mut rng);
+        count += line.chars().count() + 1;
+        out += &line;
         out.push('\n');
     }
     out
 }
 // ANCHOR_END: skills_text
 
-/// Every character a skills text can contain, so a character tokenizer fitted on it covers any prompt.
+/// Every character an English skills text can contain, so a character tokenizer fitted on it covers any
+/// prompt.
 pub fn alphabet() -> String {
+    alphabet_in(Language::En)
+}
+
+/// Every character a skills text in `language` can contain: digits, letters, the sums' and code books'
+/// marks, and the prose's and instructions' words ([`Phrasing`]).
+pub fn alphabet_in(language: Language) -> String {
     let mut chars: Vec<char> = format!(
-        "0123456789+=:;,.- \n{WORD_LETTERS}{}Qthe of is A",
-        WORD_LETTERS.to_uppercase()
+        "0123456789+=:;,.- \n{WORD_LETTERS}{}{}",
+        WORD_LETTERS.to_uppercase(),
+        phrasing(language).characters()
     )
     .chars()
-    .chain(StringOp::ALL.iter().flat_map(|op| op.name().chars()))
     .collect();
     chars.sort_unstable();
     chars.dedup();

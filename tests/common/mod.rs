@@ -4,13 +4,15 @@
 #![allow(dead_code)] // each test file uses a different part of this module
 
 use jielong::Tokenizer;
+use jielong::chapters::ch02::Ch02Config;
 use jielong::chapters::ch03::Ch03Config;
 use jielong::chapters::ch04::Ch04Config;
 use jielong::chapters::ch05::{Ch05Config, PromptCounts};
-use jielong::data::Split;
+use jielong::chapters::ch06::{AbilityConfig, Ch06Config, InductionConfig, Size};
 use jielong::data::instruct::{self, Example, InstructConfig};
 use jielong::data::world::Language;
 use jielong::data::world::{World, WorldConfig, world_corpus};
+use jielong::data::{CorpusSource, Split};
 use jielong::device::DeviceChoice;
 use jielong::model::{GptConfig, LoraConfig, Model, ModelConfig, Position};
 use jielong::progress::ProgressMode;
@@ -158,6 +160,127 @@ pub fn file_names(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// A one-block GPT reading 16 tokens, of width 32 (part 1) or 64 (part 2).
+pub fn tiny_model(n_embd: usize) -> GptConfig {
+    GptConfig {
+        block_size: 16,
+        n_layer: 1,
+        n_head: 2,
+        n_embd,
+        ..GptConfig::default()
+    }
+}
+
+/// Chapter 2 shrunk to seconds: part 1 on the 40-person tiny world with a width-32 GPT, three rates (10 is
+/// far too high); part 2 on four people told one way, pretraining on 60 other people.
+pub fn tiny_ch02(runs_dir: &Path) -> Ch02Config {
+    Ch02Config {
+        runs_dir: runs_dir.to_path_buf(),
+        run_name: "ch02-tiny".into(),
+        device: DeviceChoice::Cpu,
+        threads: 1,
+        seed: 1337,
+        progress: ProgressMode::Quiet,
+        fresh: false,
+        language: Language::En,
+        corpus: CorpusSource::World(tiny_world()),
+        val_fraction: 0.1,
+        small_model: tiny_model(32),
+        base_train: TrainConfig {
+            steps: 20,
+            batch_size: 8,
+            block_size: 16,
+            lr: 3e-3,
+            schedule: Schedule::Constant,
+            warmup_steps: 0,
+            grad_clip: 0.0,
+            eval_every: 5,
+            eval_batches: 2,
+            seed: 7,
+            ..TrainConfig::default()
+        },
+        learning_rates: vec![1e-3, 1e-2, 10.0],
+        sgd_lr: 0.1,
+        schedule_lr: 3e-2,
+        warmup_steps: 5,
+        small_world: WorldConfig {
+            seed: 42,
+            n_people: 4,
+            diversity: 1,
+            docs_per_person: 2,
+            ..WorldConfig::default()
+        },
+        held_out_seed: 2026,
+        pretrain_world: WorldConfig {
+            seed: 7,
+            n_people: 60,
+            diversity: 4,
+            docs_per_person: 3,
+            ..WorldConfig::default()
+        },
+        pretrain_steps: 20,
+        large_model: tiny_model(64),
+        overfit_train: TrainConfig {
+            steps: 30,
+            batch_size: 8,
+            block_size: 16,
+            lr: 3e-3,
+            schedule: Schedule::Constant,
+            warmup_steps: 0,
+            weight_decay: 0.0,
+            eval_every: 5,
+            eval_batches: 2,
+            seed: 7,
+            ..TrainConfig::default()
+        },
+        patience: 2,
+        dropout: 0.2,
+        weight_decay: 1.0,
+    }
+}
+
+/// Chapter 6 on a ladder of two tiny sizes, trained for a few steps: every file the chapter promises.
+pub fn tiny_ch06(dir: &Path) -> Ch06Config {
+    let base = Ch06Config::default();
+    Ch06Config {
+        runs_dir: dir.to_path_buf(),
+        progress: ProgressMode::Quiet,
+        fresh: false,
+        train_chars: 40_000,
+        val_chars: 8_000,
+        sizes: vec![Size::new("A", 1, 2, 16), Size::new("B", 1, 2, 32)],
+        train: TrainConfig {
+            steps: 20,
+            eval_every: 10,
+            eval_batches: 2,
+            batch_size: 4,
+            warmup_steps: 2,
+            ..base.train
+        },
+        abilities: AbilityConfig {
+            problems: 2,
+            test_digits: 4,
+            code_prompts: 2,
+            max_shots: 2,
+            words: 1,
+            seed: 1,
+        },
+        induction: InductionConfig {
+            steps: 10,
+            eval_every: 5,
+            ..base.induction
+        },
+        data_scale: jielong::chapters::ch06::DataScaleConfig {
+            size: "A".into(),
+            tokens: vec![3840, 7680],
+            larger: "B".into(),
+            larger_at: vec![7680],
+            problems: 1,
+        },
+        ..base
+    }
 }
 
 /// Chapter 3 shrunk to seconds: 12 people, a one-block GPT, 20 steps, comparisons on (call under

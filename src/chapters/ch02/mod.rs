@@ -9,12 +9,13 @@
 //!    each measured against that baseline: more diverse data, a pretrained start, dropout, weight decay.
 //!
 //! The code, one file per part: [`config`], the texts and the sweep's variants ([`variants`]), the [`figures`]
-//! and the [`report`].
+//! and the [`report`], in the words of the run's language ([`words`]).
 
 pub mod config;
 pub mod figures;
 pub mod report;
 pub mod variants;
+pub mod words;
 
 pub use config::*;
 pub use figures::*;
@@ -22,6 +23,7 @@ pub use report::*;
 pub use variants::*;
 
 use crate::data::Split;
+use crate::data::world::Language;
 use crate::run::RunDir;
 use crate::sweep::{self, Outcome};
 use crate::train::{Curve, RunStatus};
@@ -57,6 +59,16 @@ pub struct RunSummary {
     pub val_curve: Curve,
 }
 
+impl RunSummary {
+    /// The summary of `o`, its label in `language` ([`words::run_label`]).
+    pub fn in_language(o: &Outcome, language: Language) -> Self {
+        RunSummary {
+            label: words::run_label(language, &o.variant.label),
+            ..RunSummary::from(o)
+        }
+    }
+}
+
 impl From<&Outcome> for RunSummary {
     fn from(o: &Outcome) -> Self {
         let r = &o.report;
@@ -82,6 +94,9 @@ impl From<&Outcome> for RunSummary {
 pub struct Ch02Result {
     /// The device.
     pub device: String,
+    /// The language of the run: its report, results table, charts and run labels are written in it.
+    #[serde(default, skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// Vocabulary size of the shared character tokenizer.
     pub vocab_size: usize,
     /// Part 1: one run per learning rate.
@@ -151,17 +166,19 @@ pub fn run(cfg: &Ch02Config) -> Result<Ch02Result> {
     .flatten()
     .cloned()
     .collect();
-    let table = sweep::results_table(&all);
+    let table = results_table(&all, cfg.language);
     run.write_text("results.csv", &table.csv())?;
-    let summaries = |o: &[Outcome]| o.iter().map(RunSummary::from).collect::<Vec<_>>();
+    let summary = |o: &Outcome| RunSummary::in_language(o, cfg.language);
+    let summaries = |o: &[Outcome]| o.iter().map(summary).collect::<Vec<_>>();
     let result = Ch02Result {
         device: crate::device::describe(device),
+        language: cfg.language,
         vocab_size: texts.tokenizer.vocab_size(),
         lr_sweep: summaries(&lr_sweep),
         optimizers: summaries(&optimizers),
         schedules: summaries(&schedules),
-        overfit: RunSummary::from(&part2[0]),
-        early_stopped: RunSummary::from(&part2[1]),
+        overfit: summary(&part2[0]),
+        early_stopped: summary(&part2[1]),
         remedies: summaries(&with_baseline),
         small_set_chars: (texts.small.chars().count(), texts.held_out.chars().count()),
         table,

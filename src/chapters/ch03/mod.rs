@@ -15,7 +15,7 @@
 //!
 //! The code, one file per part: [`config`], the corpus and tokenizers ([`data`]), pretraining and its
 //! comparisons ([`pretrain`]), the [`attention`] drawing, [`cost`] measurements, the [`figures`] (drawn from
-//! the result alone) and the [`report`].
+//! the result alone) and the [`report`], in the words of the run's language ([`words`]).
 
 pub mod attention;
 pub mod config;
@@ -24,6 +24,7 @@ pub mod data;
 pub mod figures;
 pub mod pretrain;
 pub mod report;
+pub mod words;
 
 pub use attention::*;
 pub use config::*;
@@ -36,6 +37,7 @@ pub use figures::{
 pub use pretrain::*;
 pub use report::*;
 
+use crate::data::world::Language;
 use crate::device::{self};
 use crate::eval::{self, ClozeScore};
 pub use crate::generate::greedy;
@@ -49,6 +51,9 @@ use std::time::Instant;
 pub struct Ch03Result {
     /// The device.
     pub device: String,
+    /// The language of the run: its report and charts are written in it.
+    #[serde(default, skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// Characters of training text.
     pub train_chars: usize,
     /// Characters vs BPE.
@@ -112,6 +117,7 @@ pub fn run(cfg: &Ch03Config) -> Result<Ch03Result> {
 
     let result = Ch03Result {
         device: device::describe(device),
+        language: cfg.language,
         train_chars: data.train_text.chars().count(),
         tokenizers,
         runs,

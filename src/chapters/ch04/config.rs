@@ -1,5 +1,6 @@
 //! Chapter 4's config: the pretrained start, the instruction sets, the fine-tuning runs and LoRA.
 
+use super::style::StyleConfig;
 use crate::chapters::ch03::Ch03Config;
 use crate::data::instruct::InstructConfig;
 use crate::data::world::Language;
@@ -57,6 +58,8 @@ pub struct Ch04Config {
     pub max_answer_tokens: usize,
     /// Fresh addition problems asked to measure arithmetic.
     pub eval_arithmetic: usize,
+    /// The style measurement: the same questions sampled with several seeds.
+    pub style: StyleConfig,
 }
 
 impl Default for Ch04Config {
@@ -95,6 +98,7 @@ impl Default for Ch04Config {
             unknown_people: 5,
             max_answer_tokens: 40,
             eval_arithmetic: 50,
+            style: StyleConfig::default(),
         }
     }
 }
@@ -155,7 +159,7 @@ impl Ch04Config {
         if self.lora.rank == 0 {
             bail!("ch04 config: lora.rank must be at least 1");
         }
-        Ok(())
+        self.style.validate()
     }
 
     /// Chapter 3's config for a model pretrained on text of `diversity`: the main one for its own diversity,

@@ -7,13 +7,15 @@
 //! 4. measure answer accuracy on the fine-tuned people and on the held-out half, whose facts the model read
 //!    in pretraining but was never asked about;
 //! 5. repeat from models pretrained on text of lower paraphrase diversity: knowledge extraction;
-//! 6. ask the same questions before and after, and about people who do not exist.
+//! 6. ask the same questions before and after, and about people who do not exist;
+//! 7. ask a few questions again and again under a sampling preset and count the forms of the answers
+//!    ([`style`]).
 //!
 //! The fine-tuned checkpoint `runs/ch04/sft/model.safetensors` is where chapter 5 starts.
 //!
 //! The code, one file per part: [`config`], the data ([`data`]), the fine-tuning runs and the diversity sweep
-//! ([`finetune`]), questions before and after ([`answers`]), the [`figures`] (drawn from the result alone) and
-//! the [`report`].
+//! ([`finetune`]), questions before and after ([`answers`]), the answers' [`style`], the [`figures`] (drawn
+//! from the result alone) and the [`report`].
 
 pub mod answers;
 pub mod config;
@@ -21,6 +23,7 @@ pub mod data;
 pub mod figures;
 pub mod finetune;
 pub mod report;
+pub mod style;
 pub mod words;
 
 pub use answers::*;
@@ -29,13 +32,16 @@ pub use data::*;
 pub use figures::{accuracy_figure, diversity_figure, loss_figure};
 pub use finetune::*;
 pub use report::*;
+pub use style::{StyleConfig, StyleResult};
 
 use super::ch03::{self};
 use super::prepare;
 use crate::checkpoint;
 use crate::data::instruct;
-use crate::data::world::Language;
+use crate::data::world::{Language, World};
 use crate::device::{self};
+use crate::model::Model;
+use crate::tokenizer::Tokenizer;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -71,6 +77,9 @@ pub struct Ch04Result {
     pub unknown: Vec<BeforeAfter>,
     /// Fraction of those answered with an invented fact rather than "I don't know".
     pub invented: f64,
+    /// The same questions sampled with several seeds: how consistent the answers' form is.
+    #[serde(default)]
+    pub style: StyleResult,
     /// The fine-tuned checkpoint chapter 5 starts from.
     pub finetuned_checkpoint: PathBuf,
     /// The run directory.
@@ -136,6 +145,7 @@ pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
         })
         .count() as f64
         / unknown.len().max(1) as f64;
+    let style = measure_style(cfg, &data.world, &model, &tokenizer)?;
     let runs = vec![main, unmasked, random, lora];
     let result = Ch04Result {
         device: device::describe(device),
@@ -147,12 +157,33 @@ pub fn run(cfg: &Ch04Config) -> Result<Ch04Result> {
         before_after,
         unknown,
         invented,
+        style,
         finetuned_checkpoint: finetuned_checkpoint_path(cfg),
         run_dir: run.path.clone(),
         seconds: clock.elapsed().as_secs_f64(),
     };
     super::write_outputs(&run, &result, figures::draw(&result)?, &report(&result))?;
     Ok(result)
+}
+
+/// The chapter's style measurement ([`style::style`]): `cfg.style`'s questions about the first fine-tuned and
+/// the first held-out person, to the fine-tuned `model`, answers of up to `max_answer_tokens`.
+pub fn measure_style(
+    cfg: &Ch04Config,
+    world: &World,
+    model: &Model,
+    tokenizer: &Tokenizer,
+) -> Result<StyleResult> {
+    let [tuned_person, held_person, ..] = words::words(cfg.language).about;
+    let people = [(tuned_person, 0), (held_person, cfg.sft_people)];
+    style::style(
+        &cfg.style,
+        world,
+        &people,
+        model,
+        tokenizer,
+        cfg.max_answer_tokens,
+    )
 }
 
 /// The fine-tuned checkpoint of `cfg`, made first (pretraining too, if needed) when it is missing: what

@@ -72,6 +72,7 @@ pub fn report(r: &Ch04Result) -> String {
     }
     let percent = format!("{:.0}", 100.0 * r.invented);
     let _ = writeln!(md, "\n{}", fill(w.invented, &[("percent", &percent)]));
+    md += &super::style::report(w, &r.style);
     let path = r.finetuned_checkpoint.display();
     let _ = writeln!(md, "\n{}", fill(w.checkpoint, &[("path", &path)]));
     md

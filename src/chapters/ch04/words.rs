@@ -37,6 +37,15 @@ pub struct Words {
     pub groups: [&'static str; 3],
     /// The diversity chart: title, x axis, y axis.
     pub diversity_chart: [&'static str; 3],
+    /// The style section's title.
+    pub style: &'static str,
+    /// Its summary; `{draws}`, `{preset}`, `{first}`, `{last}`, `{answers}`, `{forms}`, `{min}`, `{max}`,
+    /// `{mean}`, `{stopped}`, `{total}`, `{reference}`.
+    pub style_summary: &'static str,
+    /// Its table's header.
+    pub style_header: [&'static str; 6],
+    /// The line before one question's draws (`{question}`), and a draw's seed (`{seed}`).
+    pub style_draws: [&'static str; 2],
 }
 
 /// English, the course's default.
@@ -90,6 +99,19 @@ const ENGLISH: Words = Words {
         "paraphrases per fact in pretraining",
         "fraction of facts right",
     ],
+    style: "Style: the same question, sampled again",
+    style_summary: "Every question asked {draws} times with the {preset} preset (seeds {first} to {last}): on average \
+        {answers} different answers and {forms} forms per question; answers of {min} to {max} characters (mean \
+        {mean}); {stopped} of {total} stopped with <|end|>; {reference} were the fine-tuning answer word for word.",
+    style_header: [
+        "about",
+        "question",
+        "different answers",
+        "forms",
+        "characters",
+        "stopped",
+    ],
+    style_draws: ["The draws for {question}:", "seed {seed}"],
 };
 
 /// Simplified Chinese, for a run with `--lang zh`.
@@ -134,6 +156,12 @@ const CHINESE: Words = Words {
         "预训练中每个事实的说法数",
         "答对的事实比例",
     ],
+    style: "风格：同一个问题，再采样一次",
+    style_summary: "每个问题用 {preset} 预设问 {draws} 次（种子 {first} 到 {last}）：平均每个问题得到 {answers} 种不同的\
+        回答、{forms} 种形式；回答长 {min} 到 {max} 个字符（平均 {mean}）；{total} 次中有 {stopped} 次以 <|end|> 停下；\
+        {reference} 次与微调答案一字不差。",
+    style_header: ["关于", "问题", "不同的回答", "形式", "字符数", "自行停止"],
+    style_draws: ["{question} 的各次采样：", "种子 {seed}"],
 };
 
 /// The words of `language`.

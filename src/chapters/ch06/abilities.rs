@@ -151,41 +151,51 @@ pub fn addition_ability(
     tokenizer: &Tokenizer,
     cfg: &Ch06Config,
 ) -> Result<Vec<AdditionScore>> {
-    let a = &cfg.abilities;
     let mut out = Vec::new();
     for format in Format::ALL {
-        for digits in 1..=a.test_digits {
-            let mut rng = ChaCha8Rng::seed_from_u64(a.seed + u64::from(digits));
-            let problems: Vec<Addition> = (0..a.problems)
-                .map(|_| Addition::sample(digits, &mut rng))
-                .collect();
-            let max_chars = format
-                .completion(&Addition {
-                    a: 10u64.pow(digits) - 1,
-                    b: 10u64.pow(digits) - 1,
-                })
-                .len()
-                + 4;
-            let mut scores = Vec::new();
-            let mut example = None;
-            for p in &problems {
-                let prompt = format.prompt(p);
-                let written = complete(model, tokenizer, &prompt, max_chars)?;
-                let answer = arithmetic::parse_answer(&written, format == Format::Worked)
-                    .map_or_else(|| final_part(&written), |n| n.to_string());
-                scores.push(Scores::of(&answer, &p.direct()));
-                example.get_or_insert((prompt, written));
-            }
-            out.push(AdditionScore {
-                format,
-                digits,
-                trained: digits <= cfg.skills.max_digits,
-                scores: Scores::mean(&scores),
-                example: example.unwrap_or_default(),
-            });
+        for digits in 1..=cfg.abilities.test_digits {
+            out.push(addition_score(model, tokenizer, cfg, format, digits)?);
         }
     }
     Ok(out)
+}
+
+/// Addition at one digit count in one format: `abilities.problems` fresh problems (the same for every model),
+/// each answered greedily and its final number scored.
+pub fn addition_score(
+    model: &Model,
+    tokenizer: &Tokenizer,
+    cfg: &Ch06Config,
+    format: Format,
+    digits: u32,
+) -> Result<AdditionScore> {
+    let a = &cfg.abilities;
+    let mut rng = ChaCha8Rng::seed_from_u64(a.seed + u64::from(digits));
+    let problems: Vec<Addition> = (0..a.problems)
+        .map(|_| Addition::sample(digits, &mut rng))
+        .collect();
+    let largest = Addition {
+        a: 10u64.pow(digits) - 1,
+        b: 10u64.pow(digits) - 1,
+    };
+    let max_chars = format.completion(&largest).len() + 4;
+    let mut scores = Vec::new();
+    let mut example = None;
+    for p in &problems {
+        let prompt = format.prompt(p);
+        let written = complete(model, tokenizer, &prompt, max_chars)?;
+        let answer = arithmetic::parse_answer(&written, format == Format::Worked)
+            .map_or_else(|| final_part(&written), |n| n.to_string());
+        scores.push(Scores::of(&answer, &p.direct()));
+        example.get_or_insert((prompt, written));
+    }
+    Ok(AdditionScore {
+        format,
+        digits,
+        trained: digits <= cfg.skills.max_digits,
+        scores: Scores::mean(&scores),
+        example: example.unwrap_or_default(),
+    })
 }
 // ANCHOR_END: addition_ability
 
@@ -237,6 +247,7 @@ pub fn instruction_ability(
     cfg: &Ch06Config,
 ) -> Result<Vec<OpScore>> {
     let a = &cfg.abilities;
+    let phrasing = skills::phrasing(cfg.skills.language);
     StringOp::ALL
         .iter()
         .enumerate()
@@ -251,16 +262,20 @@ pub fn instruction_ability(
                 let word = skills::word(len, &mut rng);
                 let target = op.apply(&word);
                 let max_chars = target.len() + 4;
-                let answer =
-                    complete(model, tokenizer, &skills::instruction(op, &word), max_chars)?;
+                let answer = complete(
+                    model,
+                    tokenizer,
+                    &phrasing.instruction(op, &word),
+                    max_chars,
+                )?;
                 asked.push(Scores::of(&answer, &target));
                 let said = complete(
                     model,
                     tokenizer,
-                    &skills::prose_prompt(op, &word),
+                    &phrasing.prose_prompt(op, &word),
                     max_chars,
                 )?;
-                told.push(Scores::of(said.trim_end_matches('.'), &target));
+                told.push(Scores::of(phrasing.prose_answer(&said), &target));
             }
             Ok(OpScore {
                 op,

@@ -137,6 +137,92 @@ impl Default for InductionConfig {
     }
 }
 
+// ANCHOR: data_scale_config
+/// The data side of scale ([`super::data_scale`]): one size of the ladder trained on more and more text, and a
+/// larger size trained at the same compute on less.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataScaleConfig {
+    /// The ladder size (its label) trained at every budget; empty turns the experiment off.
+    pub size: String,
+    /// Training tokens of each run, fewest first. A run of `D` tokens reads the first `D` characters of the
+    /// training text, about once: more tokens means more distinct text, not more passes over the same.
+    pub tokens: Vec<usize>,
+    /// A larger ladder size (its label) trained at the same compute as `size` on fewer tokens; empty for none.
+    pub larger: String,
+    /// The budgets of `tokens` at whose compute `larger` is trained.
+    pub larger_at: Vec<usize>,
+    /// Addition problems per digit count, worked steps, to measure the skill on.
+    pub problems: usize,
+}
+
+impl Default for DataScaleConfig {
+    /// The `quick` preset's: S on 0.6 to 4.8 million tokens, M at the compute of S's two largest budgets.
+    fn default() -> Self {
+        DataScaleConfig {
+            size: "S".into(),
+            tokens: vec![600_000, 1_200_000, 2_400_000, 4_800_000],
+            larger: "M".into(),
+            larger_at: vec![2_400_000, 4_800_000],
+            problems: 40,
+        }
+    }
+}
+// ANCHOR_END: data_scale_config
+
+impl DataScaleConfig {
+    /// The experiment turned off: nothing trains, the result is empty.
+    pub fn off() -> Self {
+        DataScaleConfig {
+            size: String::new(),
+            tokens: Vec::new(),
+            larger: String::new(),
+            larger_at: Vec::new(),
+            ..DataScaleConfig::default()
+        }
+    }
+
+    /// Whether the experiment runs.
+    pub fn is_on(&self) -> bool {
+        !self.size.is_empty()
+    }
+
+    /// Refuse budgets that cannot run on the ladder `sizes` with `tokens_per_step` tokens a step; the error
+    /// names the field.
+    fn validate(&self, sizes: &[Size], tokens_per_step: usize) -> Result<()> {
+        if !self.is_on() {
+            return Ok(());
+        }
+        let in_ladder = |label: &str| sizes.iter().any(|s| s.label == label);
+        ensure!(
+            in_ladder(&self.size),
+            "data_scale.size {:?} is not a size of the ladder",
+            self.size
+        );
+        ensure!(
+            self.larger.is_empty() || (in_ladder(&self.larger) && self.larger != self.size),
+            "data_scale.larger {:?} must be another size of the ladder",
+            self.larger
+        );
+        ensure!(
+            !self.tokens.is_empty() && self.tokens.windows(2).all(|w| w[0] < w[1]),
+            "data_scale.tokens must be one or more budgets, fewest first"
+        );
+        ensure!(
+            self.tokens[0] >= 10 * tokens_per_step,
+            "data_scale.tokens: the smallest budget must hold at least ten steps ({} tokens)",
+            10 * tokens_per_step
+        );
+        ensure!(
+            self.larger_at.iter().all(|t| self.tokens.contains(t))
+                && (self.larger.is_empty() || !self.larger_at.is_empty()),
+            "data_scale.larger_at must name budgets of data_scale.tokens (at least one when larger is set)"
+        );
+        ensure!(self.problems > 0, "data_scale.problems must be above 0");
+        Ok(())
+    }
+}
+
 /// Chapter 6's experiment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -157,8 +243,9 @@ pub struct Ch06Config {
     /// finished with the same config (`--fresh`: after a change to the code, which no config records).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub fresh: bool,
-    /// The language of the run, `"en"` (the default) or `"zh"`. The skills text is made of digits, letters
-    /// and code, the same in both languages; a Chinese run writes under `<runs_dir>/zh/`.
+    /// The language of the run, `"en"` (the default) or `"zh"`: the skills text's prose and instructions
+    /// (its digits, letters and code are the same in both languages), the report and the charts; a Chinese
+    /// run writes under `<runs_dir>/zh/`.
     #[serde(skip_serializing_if = "Language::is_english")]
     pub language: Language,
     /// What the training text is made of.
@@ -177,6 +264,8 @@ pub struct Ch06Config {
     pub abilities: AbilityConfig,
     /// The induction-head experiment.
     pub induction: InductionConfig,
+    /// The data side of scale: one size on more and more text (`off()` in configs without it).
+    pub data_scale: DataScaleConfig,
 }
 
 impl Default for Ch06Config {
@@ -214,6 +303,7 @@ impl Default for Ch06Config {
             },
             abilities: AbilityConfig::default(),
             induction: InductionConfig::default(),
+            data_scale: DataScaleConfig::default(),
         }
     }
 }
@@ -224,11 +314,17 @@ impl Ch06Config {
         self.language = language;
     }
 
-    /// The config as the run uses it: a Chinese run's directory under `zh/`
-    /// ([`crate::chapters::runs_dir_in`]).
+    /// The config as the run uses it: the skills text in the chapter's language, and a Chinese run's
+    /// directory under `zh/` ([`crate::chapters::runs_dir_in`]). A skills text that names another language
+    /// itself is left as it is, for [`Ch06Config::validate`] to refuse.
     pub fn localized(&self) -> Self {
+        let mut skills = self.skills.clone();
+        if skills.language.is_english() {
+            skills.language = self.language;
+        }
         Ch06Config {
             runs_dir: crate::chapters::runs_dir_in(&self.runs_dir, self.language),
+            skills,
             ..self.clone()
         }
     }
@@ -265,6 +361,12 @@ impl Ch06Config {
                 steps: 3000,
                 ..quick.induction
             },
+            data_scale: DataScaleConfig {
+                tokens: vec![2_400_000, 4_800_000, 9_600_000, 19_200_000],
+                larger_at: vec![9_600_000, 19_200_000],
+                problems: 100,
+                ..quick.data_scale
+            },
             ..quick
         }
     }
@@ -281,6 +383,7 @@ impl Ch06Config {
     /// Refuse an impossible config before anything trains; the error names the field.
     pub fn validate(&self) -> Result<()> {
         self.skills.validate()?;
+        crate::chapters::nested_language(self.skills.language, self.language, "skills")?;
         ensure!(
             !self.sizes.is_empty(),
             "sizes: the ladder needs at least one size"
@@ -329,7 +432,14 @@ impl Ch06Config {
         ModelConfig::Gpt(self.induction_gpt())
             .validate()
             .context("induction model")?;
-        Ok(())
+        self.data_scale
+            .validate(&self.sizes, self.tokens_per_step())
+    }
+
+    /// Training tokens per optimizer step: sequences × context × accumulated micro-batches.
+    pub fn tokens_per_step(&self) -> usize {
+        let t = &self.train;
+        t.batch_size * t.block_size * t.grad_accum_steps.max(1)
     }
 
     /// The attention-only GPT of the induction experiment.

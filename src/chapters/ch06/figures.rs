@@ -1,17 +1,22 @@
 //! Every chart of chapter 6, drawn from its result alone ([`draw`]), so the book's figures can be drawn again
-//! from `result.json`.
+//! from `result.json`, in the run's language. The induction charts, drawn from the induction experiment
+//! alone, have an English `*_figure` and a `*_chart` in given words.
 
 use super::Ch06Result;
 use super::abilities::{Abilities, Scores};
 use super::induction::{InductionPoint, InductionResult};
 use super::ladder::{Rung, SizeRun};
+use super::words::{Words, words};
+use crate::chapters::fill;
 use crate::data::skills::Format;
+use crate::data::world::Language;
 use crate::eval::PowerLaw;
 use crate::plot::{self, Figure, Series};
 use anyhow::{Result, bail};
 
 /// Every chart of the chapter, as `(file name, figure)`, from the result alone.
 pub fn draw(r: &Ch06Result) -> Result<Vec<(&'static str, Figure)>> {
+    let w = words(r.language);
     Ok(vec![
         ("scaling_params.svg", scaling_params_figure(r)?),
         ("scaling_compute.svg", scaling_compute_figure(r)?),
@@ -20,13 +25,16 @@ pub fn draw(r: &Ch06Result) -> Result<Vec<(&'static str, Figure)>> {
         ("mirage_exact.svg", mirage_figure(r, Metric::Exact)?),
         ("mirage_partial.svg", mirage_figure(r, Metric::Partial)?),
         ("instructions.svg", instructions_figure(r)?),
-        ("induction_loss.svg", induction_loss_figure(&r.induction)?),
+        ("induction_loss.svg", induction_loss_chart(w, &r.induction)?),
         (
             "induction_scores.svg",
-            induction_scores_figure(&r.induction)?,
+            induction_scores_chart(w, &r.induction)?,
         ),
-        ("induction_head.svg", induction_head_figure(&r.induction)?),
-    ])
+        ("induction_head.svg", induction_head_chart(w, &r.induction)?),
+    ]
+    .into_iter()
+    .chain(super::data_scale::draw(&r.data_scale)?)
+    .collect())
 }
 
 /// The ladder's points `(x, y)`, one per size.
@@ -34,8 +42,8 @@ fn ladder(r: &Ch06Result, x: fn(&SizeRun) -> f64, y: impl Fn(&Rung) -> f64) -> V
     r.rungs.iter().map(|g| (x(&g.run), y(g))).collect()
 }
 
-/// A fitted power law drawn over the range of `xs`.
-fn law_series(label: &str, law: Option<PowerLaw>, xs: &[f64]) -> Option<Series> {
+/// A fitted power law drawn over the range of `xs`, named `label` and its formula in `w`'s words.
+fn law_series(w: &Words, label: &str, law: Option<PowerLaw>, xs: &[f64]) -> Option<Series> {
     let law = law?;
     let (lo, hi) = xs
         .iter()
@@ -44,30 +52,21 @@ fn law_series(label: &str, law: Option<PowerLaw>, xs: &[f64]) -> Option<Series> 
         .map(|k| lo * (hi / lo).powf(f64::from(k) / 20.0))
         .map(|x| (x, law.at(x)))
         .collect();
-    Some(
-        Series::new(
-            format!(
-                "{label}: L = {:.2} · x^{:.3} (R² {:.2})",
-                law.a, law.k, law.r2
-            ),
-            points,
-        )
-        .dashed(),
-    )
+    let formula = format!("L = {:.2} · x^{:.3} (R² {:.2})", law.a, law.k, law.r2);
+    let slots: [(&str, &dyn std::fmt::Display); 2] = [("label", &label), ("law", &formula)];
+    Some(Series::new(fill(w.law, &slots), points).dashed())
 }
 
 /// Final validation loss against non-embedding parameters, log–log, with the fitted power law.
 pub fn scaling_params_figure(r: &Ch06Result) -> Result<Figure> {
+    let w = words(r.language);
+    let [sizes, fit, _] = w.scaling_series;
+    let [title, _, x, _, y] = w.scaling_charts;
     let points = ladder(r, |s| s.non_embedding_params, |g| g.run.val_loss);
     let xs: Vec<f64> = points.iter().map(|p| p.0).collect();
-    let mut series = vec![Series::points("sizes", points)];
-    series.extend(law_series("fit", r.scaling.loss_vs_params, &xs));
-    plot::log_log_chart(
-        "Validation loss against model size",
-        "non-embedding parameters N",
-        "validation loss (nats/char)",
-        &series,
-    )
+    let mut series = vec![Series::points(sizes, points)];
+    series.extend(law_series(w, fit, r.scaling.loss_vs_params, &xs));
+    plot::log_log_chart(title, x, y, &series)
 }
 
 /// Every size's validation curve against training compute, log–log, with the power law through the
@@ -89,18 +88,20 @@ pub fn scaling_compute_figure(r: &Ch06Result) -> Result<Figure> {
             )
         })
         .collect();
+    let w = words(r.language);
+    let [_, title, _, x, y] = w.scaling_charts;
     let xs: Vec<f64> = r.rungs.iter().map(|g| g.run.flops).collect();
-    series.extend(law_series("final points", r.scaling.loss_vs_compute, &xs));
-    plot::log_log_chart(
-        "Validation loss against training compute",
-        "training FLOPs",
-        "validation loss (nats/char)",
-        &series,
-    )
+    series.extend(law_series(
+        w,
+        w.scaling_series[2],
+        r.scaling.loss_vs_compute,
+        &xs,
+    ));
+    plot::log_log_chart(title, x, y, &series)
 }
 
 /// `12.3k`, `786k`, `1.2M`.
-fn count(n: f64) -> String {
+pub(super) fn count(n: f64) -> String {
     if n >= 1e6 {
         format!("{:.1}M", n / 1e6)
     } else if n >= 1e3 {
@@ -113,6 +114,7 @@ fn count(n: f64) -> String {
 /// Code accuracy against the number of examples, one line per size, beside an ideal reader's share of
 /// letters the examples showed.
 pub fn icl_figure(r: &Ch06Result) -> Result<Figure> {
+    let w = words(r.language);
     let mut series: Vec<Series> = (r.rungs.iter())
         .map(|g| {
             let points = g
@@ -128,18 +130,15 @@ pub fn icl_figure(r: &Ch06Result) -> Result<Figure> {
         let ideal = (g.abilities.code.iter())
             .map(|c| (c.shots as f64, c.ideal))
             .collect();
-        series.push(Series::new("ideal reader", ideal).dashed());
+        series.push(Series::new(w.code[1], ideal).dashed());
     }
-    plot::line_chart(
-        "In-context learning: a new code book in every prompt",
-        "examples in the prompt",
-        "codes right",
-        &series,
-    )
+    let [title, x, y] = w.icl_chart;
+    plot::line_chart(title, x, y, &series)
 }
 
 /// Exact-match accuracy of addition against digit count, worked (solid) and direct (dashed), per size.
 pub fn cot_figure(r: &Ch06Result) -> Result<Figure> {
+    let w = words(r.language);
     let mut series = Vec::new();
     for (i, g) in r.rungs.iter().enumerate() {
         for format in Format::ALL {
@@ -148,7 +147,7 @@ pub fn cot_figure(r: &Ch06Result) -> Result<Figure> {
                 .map(|a| (f64::from(a.digits), a.scores.exact))
                 .collect();
             let s = Series::new(
-                format!("{} · {}", g.run.size.label, legend_name(format)),
+                format!("{} · {}", g.run.size.label, w.legend(format)),
                 points,
             )
             .colored(i);
@@ -159,19 +158,9 @@ pub fn cot_figure(r: &Ch06Result) -> Result<Figure> {
             });
         }
     }
-    let title = format!(
-        "Addition: answer alone or worked steps (trained on 1–{} digits)",
-        r.max_digits
-    );
-    plot::line_chart(&title, "digits per operand", "exact answers", &series)
-}
-
-/// A format as the chain-of-thought chart's legend names it (whose line samples are all drawn solid).
-fn legend_name(format: Format) -> &'static str {
-    match format {
-        Format::Direct => "answer alone (dashed)",
-        Format::Worked => "worked steps",
-    }
+    let [title, x, y] = w.cot_chart;
+    let title = fill(title, &[("max_digits", &r.max_digits)]);
+    plot::line_chart(&title, x, y, &series)
 }
 
 /// Which kind of score a mirage chart shows.
@@ -184,27 +173,30 @@ pub enum Metric {
 }
 
 /// The tasks the mirage charts follow across sizes, with one size's scores on each: worked sums one digit
-/// short of the longest trained and at the longest, and the instructed and held-out operations.
-pub fn mirage_tasks(max_digits: u32, a: &Abilities) -> Vec<(String, Scores)> {
+/// short of the longest trained and at the longest, and the instructed and held-out operations; named in
+/// `w`'s words.
+pub fn mirage_tasks(w: &Words, max_digits: u32, a: &Abilities) -> Vec<(String, Scores)> {
     let d = max_digits;
+    let [sums_label, instructed, held_out] = w.mirage_tasks;
     let sums = |digits: u32| {
         let scores = a.addition_at(Format::Worked, digits).map(|s| s.scores);
         (
-            format!("{digits}-digit sums, worked"),
+            fill(sums_label, &[("digits", &digits)]),
             scores.unwrap_or_default(),
         )
     };
     vec![
         sums(d.saturating_sub(1).max(1)),
         sums(d),
-        ("instructed operations".into(), a.instructions(true)),
-        ("held-out operations".into(), a.instructions(false)),
+        (instructed.into(), a.instructions(true)),
+        (held_out.into(), a.instructions(false)),
     ]
 }
 
 /// Each of [`mirage_tasks`] against model size (x: log₁₀ of non-embedding parameters), scored exactly or
 /// with partial credit: the two charts of the mirage question, drawn from the same answers.
 pub fn mirage_figure(r: &Ch06Result, metric: Metric) -> Result<Figure> {
+    let w = words(r.language);
     let pick = |s: &Scores| match metric {
         Metric::Exact => s.exact,
         Metric::Partial => s.edit,
@@ -213,7 +205,7 @@ pub fn mirage_figure(r: &Ch06Result, metric: Metric) -> Result<Figure> {
         .map(|g| {
             (
                 g.run.non_embedding_params.log10(),
-                mirage_tasks(r.max_digits, &g.abilities),
+                mirage_tasks(w, r.max_digits, &g.abilities),
             )
         })
         .collect();
@@ -230,61 +222,64 @@ pub fn mirage_figure(r: &Ch06Result, metric: Metric) -> Result<Figure> {
         })
         .collect();
     let (title, y) = match metric {
-        Metric::Exact => ("Scored all or nothing (exact match)", "exact match"),
-        Metric::Partial => (
-            "The same answers, partial credit (edit similarity)",
-            "edit similarity",
-        ),
+        Metric::Exact => w.mirage_charts[0],
+        Metric::Partial => w.mirage_charts[1],
     };
-    plot::line_chart(title, "log₁₀ non-embedding parameters", y, &series)
+    plot::line_chart(title, w.log_params, y, &series)
 }
 
 /// Instructions for trained and held-out operations, and the held-out operations in prose, against size.
 pub fn instructions_figure(r: &Ch06Result) -> Result<Figure> {
+    let w = words(r.language);
+    let [title, instructed, as_instructions, in_prose] = w.instructions_chart;
     let x = |s: &SizeRun| s.non_embedding_params.log10();
     let series = vec![
         Series::new(
-            "instructed in training",
+            instructed,
             ladder(r, x, |g| g.abilities.instructions(true).exact),
         ),
         Series::new(
-            "held out: as instructions",
+            as_instructions,
             ladder(r, x, |g| g.abilities.instructions(false).exact),
         ),
         Series::new(
-            "held out: in prose",
+            in_prose,
             ladder(r, x, |g| g.abilities.held_out_prose().exact),
         )
         .dashed(),
     ];
-    plot::line_chart(
-        "Instructions for operations never instructed in training",
-        "log₁₀ non-embedding parameters",
-        "exact answers",
-        &series,
-    )
+    plot::line_chart(title, w.log_params, w.exact_answers, &series)
+}
+
+/// [`induction_loss_chart`] in English.
+pub fn induction_loss_figure(r: &InductionResult) -> Result<Figure> {
+    induction_loss_chart(words(Language::En), r)
 }
 
 /// The probe's copy losses through training.
-pub fn induction_loss_figure(r: &InductionResult) -> Result<Figure> {
+pub fn induction_loss_chart(w: &Words, r: &InductionResult) -> Result<Figure> {
     let curve =
         |f: fn(&InductionPoint) -> f64| r.curve.iter().map(|p| (p.step as f64, f(p))).collect();
+    let [title, y, first, second] = w.induction_loss_chart;
     plot::line_chart(
-        "Attention-only model: loss on each copy of a repeated sequence",
-        "training step",
-        "loss (nats)",
+        title,
+        w.step,
+        y,
         &[
-            Series::new("first copy (nothing to copy)", curve(|p| p.first_copy_loss)),
-            Series::new(
-                "second copy (copy the first)",
-                curve(|p| p.second_copy_loss),
-            ),
+            Series::new(first, curve(|p| p.first_copy_loss)),
+            Series::new(second, curve(|p| p.second_copy_loss)),
         ],
     )
 }
 
-/// Every head's induction score through training.
+/// [`induction_scores_chart`] in English.
 pub fn induction_scores_figure(r: &InductionResult) -> Result<Figure> {
+    induction_scores_chart(words(Language::En), r)
+}
+
+/// Every head's induction score through training.
+pub fn induction_scores_chart(w: &Words, r: &InductionResult) -> Result<Figure> {
+    let [title, y, head_label] = w.induction_scores_chart;
     let Some(last) = r.curve.last() else {
         bail!("the induction curve is empty");
     };
@@ -296,16 +291,12 @@ pub fn induction_scores_figure(r: &InductionResult) -> Result<Figure> {
                 .iter()
                 .map(|p| (p.step as f64, p.scores[l][h]))
                 .collect();
-            let s = Series::new(format!("layer {l} head {h}"), points);
+            let label = fill(head_label, &[("layer", &l), ("head", &h)]);
+            let s = Series::new(label, points);
             series.push(if l == 0 { s.dashed() } else { s });
         }
     }
-    plot::line_chart(
-        "Induction score of every head",
-        "training step",
-        "attention to the token after the earlier occurrence",
-        &series,
-    )
+    plot::line_chart(title, w.step, y, &series)
 }
 
 /// A one-character label for token id `t` (a–z, A–Z, 0–9, then `#`), so that a sequence's labels fit
@@ -316,22 +307,24 @@ fn token_symbol(t: i64) -> String {
     symbol.unwrap_or('#').to_string()
 }
 
-/// The previous-token head and the induction head on one repeated sequence.
+/// [`induction_head_chart`] in English.
 pub fn induction_head_figure(r: &InductionResult) -> Result<Figure> {
+    induction_head_chart(words(Language::En), r)
+}
+
+/// The previous-token head and the induction head on one repeated sequence.
+pub fn induction_head_chart(w: &Words, r: &InductionResult) -> Result<Figure> {
     let tokens: Vec<String> = r.tokens.iter().map(|&t| token_symbol(t)).collect();
     let (l, h) = r.best_head;
+    let [title, previous, induction] = w.induction_head_chart;
+    let previous = fill(previous, &[("head", &r.previous_token_head.0)]);
+    let induction = fill(induction, &[("layer", &l), ("head", &h)]);
     plot::heatmaps(
-        "Two heads on a sequence written twice",
+        title,
         &tokens,
         &[
-            (
-                format!("layer 0 head {}: previous token", r.previous_token_head.0),
-                r.previous_map.clone(),
-            ),
-            (
-                format!("layer {l} head {h}: induction"),
-                r.induction_map.clone(),
-            ),
+            (previous, r.previous_map.clone()),
+            (induction, r.induction_map.clone()),
         ],
     )
 }

@@ -32,7 +32,7 @@ pub struct SkillsData {
 pub fn prepare_data(cfg: &Ch06Config) -> Result<SkillsData> {
     let train_text = skills::text(&cfg.skills, cfg.train_chars, cfg.seed);
     let val_text = skills::text(&cfg.skills, cfg.val_chars, cfg.seed ^ 0x76616c);
-    let tokenizer = Tokenizer::char_level(&skills::alphabet());
+    let tokenizer = Tokenizer::char_level(&skills::alphabet_in(cfg.skills.language));
     let encode = |t: &str| tokenizer.encode_strict(t);
     let split = Split::from_parts(
         &encode(&train_text)?,

@@ -9,23 +9,31 @@
 //!    learning), and string operations asked for as instructions, trained and held out;
 //! 4. **the mirage question**: the same answers scored all-or-nothing and with partial credit;
 //! 5. **induction heads**: a two-layer attention-only model learns to copy from its context, and the head that
-//!    does it is found and drawn.
+//!    does it is found and drawn;
+//! 6. **the data side**: one size trained on more and more distinct text, and a larger size at the same compute
+//!    on less ([`data_scale`]).
 //!
 //! The code, one file per part: [`config`], the size [`ladder`] and its [`abilities`], [`induction`] heads,
-//! the [`figures`] (drawn from the result alone) and the [`report`].
+//! the [`data_scale`] experiment (with its own charts and report section), the [`figures`] (drawn from the
+//! result alone) and the [`report`], in the words of the run's language ([`words`]).
 
 pub mod abilities;
 pub mod config;
+pub mod data_scale;
 pub mod figures;
 pub mod induction;
 pub mod ladder;
 pub mod report;
+pub mod words;
 
 pub use abilities::{
     Abilities, AdditionScore, CodeScore, OpScore, Scores, addition_ability, code_ability, complete,
     instruction_ability,
 };
-pub use config::{AbilityConfig, Ch06Config, InductionConfig, Size, non_embedding_params};
+pub use config::{
+    AbilityConfig, Ch06Config, DataScaleConfig, InductionConfig, Size, non_embedding_params,
+};
+pub use data_scale::{DataRun, DataScaleResult, data_scale};
 pub use figures::{
     Metric, icl_figure, induction_head_figure, induction_loss_figure, induction_scores_figure,
     instructions_figure, scaling_compute_figure, scaling_params_figure,
@@ -38,6 +46,7 @@ pub use ladder::{
 pub use report::report;
 
 use super::open_run;
+use crate::data::world::Language;
 use crate::device::{self};
 use crate::plot::Figure;
 use crate::run::{self, Cache};
@@ -51,6 +60,9 @@ use std::time::Instant;
 pub struct Ch06Result {
     /// Where it ran.
     pub device: String,
+    /// The language of the run: its skills text's prose and instructions, its report and its charts.
+    #[serde(default, skip_serializing_if = "Language::is_english")]
+    pub language: Language,
     /// The first lines of the training text.
     pub sample: Vec<String>,
     /// The most digits per operand in the training text's sums (the skills config's `max_digits`): the
@@ -62,6 +74,9 @@ pub struct Ch06Result {
     pub scaling: Scaling,
     /// The induction-head experiment.
     pub induction: InductionResult,
+    /// The data side of scale (empty when it was off, and in results from before it existed).
+    #[serde(default)]
+    pub data_scale: DataScaleResult,
     /// The run directory.
     pub run_dir: PathBuf,
     /// Total wall time.
@@ -93,13 +108,16 @@ pub fn run(cfg: &Ch06Config) -> Result<Ch06Result> {
         induction(cfg, device)
     })?
     .0;
+    let data_scale = data_scale::data_scale(cfg, &run, device)?;
     let result = Ch06Result {
         device: device::describe(device),
+        language: cfg.language,
         sample: data.sample,
         max_digits: cfg.skills.max_digits,
         scaling: fit_scaling(&rungs),
         rungs,
         induction,
+        data_scale,
         run_dir: run.path.clone(),
         seconds: clock.elapsed().as_secs_f64(),
     };
