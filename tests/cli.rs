@@ -164,9 +164,8 @@ fn train_then_sample_then_resume_from_the_command_line() {
     );
 }
 
-#[test]
-fn chapter_one_runs_from_the_command_line() {
-    let ws = Workspace::new("cli-chapter");
+/// A tiny chapter 1 config file in `ws` (3 steps per model), with its progress shown as `progress` says.
+fn chapter_one_config(ws: &Workspace, progress: &str) -> PathBuf {
     let config = json!({
         "runs_dir": ws.path("runs"),
         "run_name": "ch01",
@@ -178,10 +177,17 @@ fn chapter_one_runs_from_the_command_line() {
         "prompt": "She ",
         "sample_tokens": 10,
         "repetition_prompts": ["The "],
-        "progress": "quiet"
+        "progress": progress
     });
-    let path = ws.path("ch01.json");
+    let path = ws.path(&format!("ch01-{progress}.json"));
     std::fs::write(&path, config.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn chapter_one_runs_from_the_command_line() {
+    let ws = Workspace::new("cli-chapter");
+    let path = chapter_one_config(&ws, "quiet");
     let out = jielong(&["chapter", "1", "--config", s(&path)]);
     assert!(
         out.status.success(),
@@ -199,6 +205,39 @@ fn chapter_one_runs_from_the_command_line() {
             .ends_with(&format!("wrote {}", ws.path("runs/ch01").display()))
     );
     assert!(ws.path("runs/ch01/result.json").exists());
+}
+
+#[test]
+fn a_second_chapter_run_says_what_it_reused_and_fresh_reuses_nothing() {
+    let ws = Workspace::new("cli-reuse");
+    let path = chapter_one_config(&ws, "lines");
+    let run = |extra: &[&str]| {
+        let out = jielong(&[&["chapter", "1", "--config", s(&path)], extra].concat());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        (stdout.lines())
+            .filter(|l| l.starts_with("reused "))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(&[]), Vec::<String>::new());
+    let reused = |model: &str| {
+        let dir = ws.path("runs/ch01").join(model);
+        format!("reused {} (same config)", dir.display())
+    };
+    assert_eq!(run(&[]), [reused("bigram"), reused("gpt")]);
+    assert_eq!(run(&["--fresh"]), Vec::<String>::new());
+
+    let help = jielong(&["chapter", "--help"]);
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(
+        help.contains("--fresh") && help.contains("Runs are reused"),
+        "{help}"
+    );
 }
 
 #[test]

@@ -143,7 +143,8 @@ fn worked_addition(
         &tests.abilities,
         &cfg.skills,
     );
-    let (scores, _) = run::cached(dir, "addition", &key, |_| {
+    let reuse = run::Reuse::new(cfg.fresh, cfg.progress);
+    let (scores, _) = run::cached_with(dir, "addition", &key, reuse, |_| {
         let (model, tokenizer) = checkpoint::load_model(&trained.checkpoint, device)?;
         (1..=cfg.skills.max_digits)
             .map(|d| addition_score(&model, &tokenizer, &tests, Format::Worked, d))
