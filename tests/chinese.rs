@@ -150,9 +150,9 @@ fn a_language_set_in_two_places_that_disagree_is_an_error() {
 }
 
 #[test]
-fn an_unknown_language_is_one_error_line_and_exit_status_2() {
+fn an_unknown_language_is_one_error_line_and_exit_status_1() {
     let out = common::jielong(&["chapter", "1", "--lang", "fr"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let first = stderr.lines().next().unwrap_or_default();
     assert!(
