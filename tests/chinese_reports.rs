@@ -285,7 +285,9 @@ fn chapter_6_trains_on_the_chinese_skills_text_and_reports_in_chinese() {
     assert_eq!(left_in(&report, &english), Vec::<String>::new());
     // every chart but the two heads' map, whose axes are the sequence's symbols (letters)
     std::fs::remove_file(result.run_dir.join("induction_head.svg")).unwrap();
-    let kept = ["token", "N", "L", "x", "R", "log", "e", "k", "M", "A", "B"];
+    let kept = [
+        "token", "FLOPs", "N", "D", "C", "L", "x", "R", "log", "e", "k", "M", "A", "B",
+    ];
     assert_eq!(english_in_charts(&result.run_dir, &kept), vec![]);
     let heads = ch06::figures::draw(&result).unwrap();
     let (_, map) = (heads.iter())
