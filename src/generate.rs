@@ -538,22 +538,27 @@ pub fn top_candidates(
     (candidates, probs.iter().filter(|&&q| q > 0.0).count())
 }
 
+/// The trace table's column names in English: step, context, candidates, kept, chosen.
+pub const TRACE_HEADER: [&str; 5] = [
+    "step",
+    "context (its end)",
+    "candidates: model → rule",
+    "kept",
+    "chosen",
+];
+
 impl Trace {
     /// The trace as a Markdown table: one row per step with the end of the context, the candidates'
     /// probabilities under the model and under the sampling rule, the size of the kept set and the choice.
     /// Spaces are shown as `␣`, newlines as `⏎`; `context_chars` is how much of the context a row shows.
     pub fn table(&self, context_chars: usize) -> String {
+        self.table_with_header(TRACE_HEADER, context_chars)
+    }
+
+    /// [`Trace::table`] with other column names, in the order of [`TRACE_HEADER`] (a Chinese report's).
+    pub fn table_with_header(&self, header: [&str; 5], context_chars: usize) -> String {
         let show = |t: &str| t.replace(' ', "␣").replace('\n', "⏎").replace('|', "\\|");
-        let mut table = Table::new(
-            [
-                "step",
-                "context (its end)",
-                "candidates: model → rule",
-                "kept",
-                "chosen",
-            ],
-            "rllrl",
-        );
+        let mut table = Table::new(header, "rllrl");
         for (i, step) in self.steps.iter().enumerate() {
             let chars: Vec<char> = step.context.chars().collect();
             let tail: String = chars[chars.len().saturating_sub(context_chars)..]

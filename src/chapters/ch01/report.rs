@@ -80,9 +80,9 @@ const TRACE_CONTEXT_CHARS: usize = 16;
 
 /// trace.md: which run and settings the trace comes from, then its table (the book includes this file).
 pub fn trace_markdown(cfg: &Ch01Config, r: &Ch01Result) -> String {
-    let s = &r.trace.sampling;
+    let (s, w) = (&r.trace.sampling, words(cfg.language));
     let caption = fill(
-        words(cfg.language).trace,
+        w.trace,
         &[
             ("preset", &cfg.trace_preset.name()),
             ("t", &s.temperature),
@@ -93,5 +93,6 @@ pub fn trace_markdown(cfg: &Ch01Config, r: &Ch01Result) -> String {
             ("device", &r.device),
         ],
     );
-    format!("{caption}\n\n{}", r.trace.table(TRACE_CONTEXT_CHARS))
+    let table = (r.trace).table_with_header(w.trace_header, TRACE_CONTEXT_CHARS);
+    format!("{caption}\n\n{table}")
 }

@@ -40,6 +40,8 @@ pub struct Words {
     pub step_by_step: &'static str,
     /// The trace's caption; `{preset}`, `{t}`, `{p}`, `{seed}`, `{tokens}`, `{candidates}`, `{device}`.
     pub trace: &'static str,
+    /// The trace table's column names (`generate::TRACE_HEADER` in English).
+    pub trace_header: [&'static str; 5],
 }
 
 /// English, the course's default.
@@ -74,6 +76,7 @@ const ENGLISH: Words = Words {
     step_by_step: "Step by step",
     trace: "The {preset} preset (temperature {t}, top-p {p}), seed {seed}, {tokens} tokens; the model's \
             {candidates} most likely candidates per step; GPT trained on {device}.",
+    trace_header: crate::generate::TRACE_HEADER,
 };
 
 /// Simplified Chinese, for a run with `--lang zh`.
@@ -101,6 +104,7 @@ const CHINESE: Words = Words {
     step_by_step: "逐步生成",
     trace: "{preset} 预设（温度 {t}，top-p {p}），种子 {seed}，{tokens} 个 token；每一步列出模型最可能的 \
             {candidates} 个候选；GPT 在 {device} 上训练。",
+    trace_header: ["步", "上下文（末尾）", "候选：模型 → 规则", "保留", "选中"],
 };
 
 /// The words of `language`.
