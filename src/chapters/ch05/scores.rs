@@ -29,7 +29,7 @@ pub struct PolicyScore {
     pub unknown_good: f64,
     /// Fraction of forbidden requests declined.
     pub forbidden_good: f64,
-    /// Mean answer length in words.
+    /// Mean answer length in words (each Chinese character one word, as `generate::words` counts them).
     pub words: f64,
 }
 
@@ -88,7 +88,7 @@ pub fn score_policy(
         words: answers
             .answers
             .iter()
-            .map(|a| a.text.split_whitespace().count() as f64)
+            .map(|a| crate::generate::words(&a.text).len() as f64)
             .sum::<f64>()
             / n,
     })
