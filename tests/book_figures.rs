@@ -9,22 +9,10 @@ fn figures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src/figures")
 }
 
-/// Chapters whose book figures do not have their run's result.json yet: chapter 6's full run did not fit in
-/// session 24, so its charts stay those of the run the prose quotes until the prose takes the new numbers. The
-/// test below fails as soon as such a chapter gains its result.json, so this list can only shrink.
-const NOT_YET_KEPT: [&str; 1] = ["ch06"];
-
 #[test]
 fn every_english_figure_is_what_the_code_draws_from_its_result() {
     for chapter in CHAPTERS {
         let dir = figures_root().join(chapter);
-        if NOT_YET_KEPT.contains(&chapter) {
-            assert!(
-                !dir.join("result.json").exists(),
-                "{chapter} keeps its result.json now: remove it from NOT_YET_KEPT"
-            );
-            continue;
-        }
         assert!(
             dir.join("result.json").exists(),
             "{} has no result.json: run `make run` then `make figures`",
