@@ -153,9 +153,9 @@ lab: libtorch jupyter evcxr
 
 figures:
 	@for ch in ch01 ch02 ch03 ch04 ch05 ch06; do \
-	  for lang in . zh; do \
-	    src=runs/$$lang/$$ch; dst=book/src/figures/$$lang/$$ch; \
-	    [ -f $$src/result.json ] || { [ $$lang = zh ] && continue; echo "error: no $$src/result.json: run make $$ch first"; exit 1; }; \
+	  for lang in "" zh/; do \
+	    src=runs/$$lang$$ch; dst=book/src/figures/$$lang$$ch; \
+	    [ -f $$src/result.json ] || { [ -n "$$lang" ] && continue; echo "error: no $$src/result.json: run make $$ch first"; exit 1; }; \
 	    rm -rf $$dst && mkdir -p $$dst && cp $$src/*.svg $$src/result.json $$dst/ && echo "$$src → $$dst"; \
 	  done; \
 	done
