@@ -491,3 +491,15 @@ pub fn fill(template: &str, slots: &[(&str, &dyn std::fmt::Display)]) -> String 
         text.replace(&format!("{{{slot}}}"), &value.to_string())
     })
 }
+
+/// How a chapter's report and charts name its models in one language: `(label, name)` for the labels that
+/// `result.json` keeps in English (`("bigram", "二元模型")`). A label not listed is its own name.
+pub struct ModelNames(pub &'static [(&'static str, &'static str)]);
+
+impl ModelNames {
+    /// The name of the model labelled `label`.
+    pub fn of<'a>(&self, label: &'a str) -> &'a str {
+        let named = self.0.iter().find(|(l, _)| *l == label);
+        named.map_or(label, |(_, name)| name)
+    }
+}

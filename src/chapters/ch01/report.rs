@@ -30,7 +30,7 @@ pub fn report(cfg: &Ch01Config, r: &Ch01Result) -> String {
     models.row([w.uniform_row, "0", &uniform, &uniform, "", ""]);
     for m in [&r.bigram, &r.gpt] {
         models.row([
-            w.model(&m.model).to_string(),
+            w.models.of(&m.model).to_string(),
             m.params.to_string(),
             format!("{:.3}", m.train_loss),
             format!("{:.3}", m.val_loss),

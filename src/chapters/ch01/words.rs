@@ -2,6 +2,7 @@
 //! charts and the report shared. A Chinese run (`--lang zh`) reads its report and charts in Chinese. Slots
 //! are filled in with [`crate::chapters::fill`].
 
+use crate::chapters::ModelNames;
 use crate::data::world::Language;
 
 /// The words of chapter 1's charts and report. `{…}` slots are filled in by the caller.
@@ -43,15 +44,7 @@ pub struct Words {
     /// The trace table's column names (`generate::TRACE_HEADER` in English).
     pub trace_header: [&'static str; 5],
     /// How the report names a model whose label (in `result.json`) is English: `(label, name)`.
-    pub model_names: &'static [(&'static str, &'static str)],
-}
-
-impl Words {
-    /// The name of the model labelled `label` in this language (the label itself where it has no other).
-    pub fn model<'a>(&self, label: &'a str) -> &'a str {
-        let named = self.model_names.iter().find(|(l, _)| *l == label);
-        named.map_or(label, |(_, name)| name)
-    }
+    pub models: ModelNames,
 }
 
 /// English, the course's default.
@@ -87,7 +80,7 @@ const ENGLISH: Words = Words {
     trace: "The {preset} preset (temperature {t}, top-p {p}), seed {seed}, {tokens} tokens; the model's \
             {candidates} most likely candidates per step; GPT trained on {device}.",
     trace_header: crate::generate::TRACE_HEADER,
-    model_names: &[],
+    models: ModelNames(&[]),
 };
 
 /// Simplified Chinese, for a run with `--lang zh`.
@@ -116,7 +109,7 @@ const CHINESE: Words = Words {
     trace: "{preset} 预设（温度 {t}，top-p {p}），种子 {seed}，{tokens} 个 token；每一步列出模型最可能的 \
             {candidates} 个候选；GPT 在 {device} 上训练。",
     trace_header: ["步", "上下文（末尾）", "候选：模型 → 规则", "保留", "选中"],
-    model_names: &[("bigram", "二元模型"), ("gpt", "GPT")],
+    models: ModelNames(&[("bigram", "二元模型"), ("gpt", "GPT")]),
 };
 
 /// The words of `language`.

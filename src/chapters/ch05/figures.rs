@@ -108,7 +108,7 @@ pub fn policy_chart(
         .iter()
         .map(|r| {
             Series::new(
-                w.model(&r.label),
+                w.models.of(&r.label),
                 r.report
                     .records
                     .iter()
@@ -132,7 +132,7 @@ pub fn overoptimization_chart(w: &Words, run: &PolicyRun) -> Result<Figure> {
     };
     let [title, y, reward, rule] = w.overoptimization_chart;
     plot::line_chart(
-        &fill(title, &[("label", &w.model(&run.label))]),
+        &fill(title, &[("label", &w.models.of(&run.label))]),
         w.round,
         y,
         &[
@@ -170,7 +170,10 @@ pub fn dpo_chart(w: &Words, dpo: &DpoReport, reward: &RewardReport) -> Result<Fi
 
 /// What each model does on the held-out prompts, by kind.
 pub fn scores_chart(w: &Words, scores: &[PolicyScore]) -> Result<Figure> {
-    let labels: Vec<String> = scores.iter().map(|s| w.model(&s.label).into()).collect();
+    let labels: Vec<String> = scores
+        .iter()
+        .map(|s| w.models.of(&s.label).into())
+        .collect();
     let [title, y, facts, unknown, forbidden] = w.scores_chart;
     plot::bar_chart(
         title,

@@ -55,7 +55,7 @@ pub fn report(r: &Ch05Result) -> String {
     let mut table = Table::new(w.scores_header, "lrrrrrrr");
     for s in &r.scores {
         table.row([
-            w.model(&s.label).to_string(),
+            w.models.of(&s.label).to_string(),
             format!("{:.3}", s.rule),
             format!("{:.3}", s.reward),
             format!("{:.3}", s.facts_good),
@@ -70,7 +70,7 @@ pub fn report(r: &Ch05Result) -> String {
     for b in &r.before_after {
         let _ = writeln!(md, "- {:?}", b.prompt);
         for (label, text, score) in &b.answers {
-            let _ = writeln!(md, "  - {} ({score:+.2}): {text:?}", w.model(label));
+            let _ = writeln!(md, "  - {} ({score:+.2}): {text:?}", w.models.of(label));
         }
     }
     md

@@ -1,13 +1,14 @@
 //! What chapter 5's charts and report say, in the run's language: one table of words per language. The
-//! models keep their method's name (PPO, GRPO, DPO) in both; the others are named in the run's language. Slots are filled in with
-//! [`crate::chapters::fill`].
+//! models keep their method's name (PPO, GRPO, DPO) in both; the others are named in the run's language.
+//! Slots are filled in with [`crate::chapters::fill`].
 
+use crate::chapters::ModelNames;
 use crate::data::world::Language;
 
 /// The words of chapter 5.
 pub struct Words {
     /// How the report and charts name a model whose label (in `result.json`) is English: `(label, name)`.
-    pub model_names: &'static [(&'static str, &'static str)],
+    pub models: ModelNames,
     /// The report's title.
     pub title: &'static str,
     /// The report's first line; `{device}`, `{train}`, `{held_out}`, `{train_pairs}`, `{held_out_pairs}`,
@@ -41,7 +42,7 @@ pub struct Words {
 
 /// English, the course's default.
 const ENGLISH: Words = Words {
-    model_names: &[],
+    models: ModelNames(&[]),
     title: "Chapter 5 — learning from feedback",
     summary: "Device: {device} · {train} training and {held_out} held-out prompts · {train_pairs} training and \
               {held_out_pairs} held-out pairs · wall time {seconds} s",
@@ -107,11 +108,11 @@ const ENGLISH: Words = Words {
 
 /// Simplified Chinese, for a run with `--lang zh`.
 const CHINESE: Words = Words {
-    model_names: &[
+    models: ModelNames(&[
         ("chapter 4", "第 4 章的模型"),
         ("SFT + demos", "SFT + 示范"),
         ("PPO without KL", "无 KL 的 PPO"),
-    ],
+    ]),
     title: "第 5 章 — 从反馈中学习",
     summary: "设备：{device} · {train} 个训练提示、{held_out} 个留出提示 · {train_pairs} 个训练偏好对、\
               {held_out_pairs} 个留出偏好对 · 用时 {seconds} 秒",
@@ -170,14 +171,6 @@ const CHINESE: Words = Words {
         "拒绝有害请求",
     ],
 };
-
-impl Words {
-    /// The name of the model labelled `label` in this language (the label itself where it has no other).
-    pub fn model<'a>(&self, label: &'a str) -> &'a str {
-        let named = self.model_names.iter().find(|(l, _)| *l == label);
-        named.map_or(label, |(_, name)| name)
-    }
-}
 
 /// The words of `language`.
 pub fn words(language: Language) -> &'static Words {
